@@ -1,0 +1,88 @@
+"""The contract between the connection table and protocol analyzers.
+
+An analyzer is created per connection once detection (detect.py) picks its protocol.
+The connection table feeds it payload through :class:`Analyzer`'s three methods and
+nothing else; the analyzer reports through the :class:`ConnContext` it was given.
+Analyzers never import from flows/, logs/ or the pipeline: the context is all they see.
+
+Theory of operation:
+- TCP: ``deliver`` receives each direction's bytes in order, after reassembly; a hole
+  the reassembler could not fill arrives as ``gap(is_orig, length)`` instead.
+- UDP (and other datagram transports): ``deliver`` receives one datagram per call.
+- ``finish`` is called once when the connection ends (FIN/RST, timeout or end of input);
+  an analyzer flushes whatever it still holds there.
+- A parse failure inside an analyzer is the analyzer's own business: it records a weird
+  through ``ctx.weird`` and/or gives up with ``ctx.violation``; it never raises out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, ClassVar, Protocol
+
+
+class ConnContext(Protocol):
+    """What an analyzer may know about and do to its connection."""
+
+    uid: str
+    orig_h: str
+    orig_p: int
+    resp_h: str
+    resp_p: int
+    proto: str              # "tcp" | "udp" | "icmp"
+
+    def id_fields(self) -> dict:
+        """{"uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p"} for a log record."""
+
+    def emit(self, log: str, record: dict) -> None:
+        """Write ``record`` (Zeek field names -> values, None = unset) to ``log``."""
+
+    def weird(self, name: str, addl: str | None = None, ts: float | None = None) -> None:
+        """Record a named anomaly (Zeek's name where Zeek has one) in weird.log."""
+
+    def confirm(self, service: str | None = None) -> None:
+        """The protocol is confirmed: adds ``service`` (default: the analyzer's) to
+        conn.log's service field."""
+
+    def violation(self, reason: str) -> None:
+        """The traffic is not this protocol after all: the analyzer is detached."""
+
+    def shared(self, key: str, factory: Callable[[], object]) -> object:
+        """State shared by all connections of one run (e.g. FTP's expected data
+        channels, DHCP's transactions): created by ``factory`` on first use."""
+
+    @property
+    def local_orig(self) -> bool | None: ...
+
+
+class Analyzer:
+    """Base class of per-connection analyzers; subclasses override what they need."""
+
+    #: Zeek's service name, as it appears in conn.log's service field.
+    service: ClassVar[str] = ""
+
+    def __init__(self, ctx: ConnContext):
+        self.ctx = ctx
+
+    def deliver(self, is_orig: bool, data: bytes, ts: float) -> None:
+        """In-order stream bytes (TCP) or one datagram (UDP) from one side."""
+
+    def gap(self, is_orig: bool, length: int, ts: float) -> None:
+        """``length`` bytes of this side's stream were never seen."""
+
+    def finish(self, ts: float) -> None:
+        """The connection is over; flush pending records."""
+
+
+@dataclass(frozen=True)
+class AnalyzerSpec:
+    """How detection finds an analyzer: well-known ports and a payload signature."""
+
+    name: str                                   # "dns", "http", ...
+    factory: Callable[[ConnContext], Analyzer]
+    tcp_ports: frozenset[int] = frozenset()
+    udp_ports: frozenset[int] = frozenset()
+    #: signature(first payload bytes, is_orig) -> True when the payload looks like this
+    #: protocol (dynamic protocol detection on any port). None: ports only.
+    signature: Callable[[bytes, bool], bool] | None = None
+    extra: dict = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""compliance layer (see ../shared/docs/ARCHITECTURE.md)."""

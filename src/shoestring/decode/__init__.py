@@ -1,0 +1,1 @@
+"""decode layer (see ../shared/docs/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""flows layer (see ../shared/docs/ARCHITECTURE.md)."""

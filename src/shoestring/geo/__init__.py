@@ -1,0 +1,1 @@
+"""geo layer (see ../shared/docs/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""hunt layer (see ../shared/docs/ARCHITECTURE.md)."""

@@ -1,0 +1,1 @@
+"""intel layer (see ../shared/docs/ARCHITECTURE.md)."""

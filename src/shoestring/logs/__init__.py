@@ -1,0 +1,1 @@
+"""logs layer (see ../shared/docs/ARCHITECTURE.md)."""

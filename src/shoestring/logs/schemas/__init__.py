@@ -1,0 +1,1 @@
+"""One module per log, each declaring ``SCHEMA`` (see logs/schema.py)."""

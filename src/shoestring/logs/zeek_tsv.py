@@ -1,0 +1,160 @@
+"""Zeek's ASCII log format: the #-header, tab-separated records, Zeek's escaping.
+
+Formatting is compiled once per schema into a list of per-field functions, because
+conn.log may be written at hundreds of thousands of records a second.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import IO
+
+from .schema import LogSchema
+
+SEPARATOR = "\t"
+SET_SEPARATOR = ","
+EMPTY_FIELD = "(empty)"
+UNSET_FIELD = "-"
+
+# Bytes Zeek writes as \xNN inside a string field: controls, DEL and the separator.
+_ESCAPES = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)}
+_ESCAPE_TABLE = str.maketrans({chr(c): e for c, e in _ESCAPES.items()})
+_SET_ESCAPE_TABLE = str.maketrans({**{chr(c): e for c, e in _ESCAPES.items()},
+                                   SET_SEPARATOR: "\\x2c"})
+
+
+def escape_text(value: str | bytes, in_container: bool = False) -> str:
+    """A string field as Zeek's ASCII writer renders it.
+
+    Bytes that are not valid UTF-8 come out as \\xNN (Zeek logs the raw bytes it saw;
+    we hold them as str with surrogateescape, or as bytes)."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "surrogateescape")
+    if not value:
+        return EMPTY_FIELD
+    if value == UNSET_FIELD:
+        return "\\x2d"
+    text = value.translate(_SET_ESCAPE_TABLE if in_container else _ESCAPE_TABLE)
+    if not text.isascii():
+        text = _escape_surrogates(text)
+    return text
+
+
+def _escape_surrogates(text: str) -> str:
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:            # an undecodable byte
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif 0x80 <= code <= 0x9F:              # C1 controls
+            out.append("".join(f"\\x{b:02x}" for b in ch.encode()))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _fmt_time(value: float) -> str:
+    return f"{value:.6f}"
+
+
+def _fmt_bool(value: bool) -> str:
+    return "T" if value else "F"
+
+
+def _fmt_str(value) -> str:
+    return escape_text(value)
+
+
+def _fmt_plain(value) -> str:
+    return str(value)
+
+
+def _scalar_formatter(zeek_type: str) -> Callable:
+    if zeek_type in ("time", "interval", "double"):
+        return _fmt_time
+    if zeek_type == "bool":
+        return _fmt_bool
+    if zeek_type in ("string", "enum"):
+        return _fmt_str
+    return _fmt_plain
+
+
+def _container_formatter(element_type: str, ordered: bool) -> Callable:
+    scalar = _scalar_formatter(element_type)
+    is_text = element_type in ("string", "enum")
+
+    def fmt(values: Iterable) -> str:
+        items = list(values) if ordered else sorted(values, key=str)
+        if not items:
+            return EMPTY_FIELD
+        if is_text:
+            return SET_SEPARATOR.join(escape_text(v, True) if v != "" else EMPTY_FIELD
+                                      for v in items)
+        return SET_SEPARATOR.join(UNSET_FIELD if v is None else scalar(v) for v in items)
+
+    return fmt
+
+
+def compile_formatters(schema: LogSchema) -> list[tuple[str, Callable]]:
+    """(field name, value -> text) for each field of ``schema``, in order."""
+    out = []
+    for field in schema.fields:
+        if field.container:
+            out.append((field.name, _container_formatter(field.element_type,
+                                                         field.container == "vector")))
+        else:
+            out.append((field.name, _scalar_formatter(field.type)))
+    return out
+
+
+def header(schema: LogSchema, opened: float) -> str:
+    return "".join((
+        "#separator \\x09\n",
+        f"#set_separator{SEPARATOR}{SET_SEPARATOR}\n",
+        f"#empty_field{SEPARATOR}{EMPTY_FIELD}\n",
+        f"#unset_field{SEPARATOR}{UNSET_FIELD}\n",
+        f"#path{SEPARATOR}{schema.path}\n",
+        f"#open{SEPARATOR}{format_stamp(opened)}\n",
+        f"#fields{SEPARATOR}{SEPARATOR.join(schema.names)}\n",
+        f"#types{SEPARATOR}{SEPARATOR.join(schema.types)}\n",
+    ))
+
+
+def format_stamp(when: float) -> str:
+    """Zeek's #open/#close stamp: local-free UTC, 2026-11-28-10-00-00."""
+    return time.strftime("%Y-%m-%d-%H-%M-%S", time.gmtime(when))
+
+
+class TsvFormat:
+    """Renders records of one schema as Zeek ASCII lines."""
+
+    suffix = ".log"
+
+    def __init__(self, schema: LogSchema):
+        self.schema = schema
+        self._formatters = compile_formatters(schema)
+
+    def header(self, opened: float) -> str:
+        return header(self.schema, opened)
+
+    def footer(self, closed: float) -> str:
+        return f"#close{SEPARATOR}{format_stamp(closed)}\n"
+
+    def line(self, record: dict) -> str:
+        get = record.get
+        parts = []
+        for name, fmt in self._formatters:
+            value = get(name)
+            parts.append(UNSET_FIELD if value is None else fmt(value))
+        return SEPARATOR.join(parts) + "\n"
+
+
+def write_log(out: IO[str], schema: LogSchema, records: Iterable[dict],
+              opened: float, closed: float) -> None:
+    """Write a whole log (used by tests and small exports)."""
+    fmt = TsvFormat(schema)
+    out.write(fmt.header(opened))
+    for record in records:
+        out.write(fmt.line(record))
+    out.write(fmt.footer(closed))
