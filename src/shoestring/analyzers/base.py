@@ -47,6 +47,10 @@ class ConnContext(Protocol):
     def violation(self, reason: str) -> None:
         """The traffic is not this protocol after all: the analyzer is detached."""
 
+    def new_id(self, prefix: str) -> str:
+        """A fresh id of Zeek's shape (``new_id("F")`` for a file id), deterministic
+        for a given input so the same capture gives the same logs."""
+
     def shared(self, key: str, factory: Callable[[], object]) -> object:
         """State shared by all connections of one run (e.g. FTP's expected data
         channels, DHCP's transactions): created by ``factory`` on first use."""
