@@ -1,0 +1,49 @@
+"""TLS code points (IANA TLS registries) and their names as Zeek's ssl/consts.zeek logs them.
+
+Data only. Numbers come from the IANA "Transport Layer Security (TLS) Parameters" and
+"TLS ExtensionType Values" registries; names are the spellings Zeek writes in ssl.log.
+"""
+
+# Content types (RFC 8446 §5.1; heartbeat RFC 6520).
+CT_CHANGE_CIPHER_SPEC = 20
+CT_ALERT = 21
+CT_HANDSHAKE = 22
+CT_APPLICATION_DATA = 23
+CT_HEARTBEAT = 24
+
+# Handshake types (RFC 8446 §4; TLS 1.2 and DTLS ones kept for older traffic).
+HS_HELLO_REQUEST = 0
+HS_CLIENT_HELLO = 1
+HS_SERVER_HELLO = 2
+HS_HELLO_VERIFY_REQUEST = 3
+HS_NEW_SESSION_TICKET = 4
+HS_END_OF_EARLY_DATA = 5
+HS_HELLO_RETRY_REQUEST = 6
+HS_ENCRYPTED_EXTENSIONS = 8
+HS_CERTIFICATE = 11
+HS_SERVER_KEY_EXCHANGE = 12
+HS_CERTIFICATE_REQUEST = 13
+HS_SERVER_HELLO_DONE = 14
+HS_CERTIFICATE_VERIFY = 15
+HS_CLIENT_KEY_EXCHANGE = 16
+HS_FINISHED = 20
+HS_CERTIFICATE_URL = 21
+HS_CERTIFICATE_STATUS = 22
+HS_SUPPLEMENTAL_DATA = 23
+HS_KEY_UPDATE = 24
+HS_MESSAGE_HASH = 254
+
+# Extension types.
+EXT_SERVER_NAME = 0
+EXT_SUPPORTED_GROUPS = 10
+EXT_EC_POINT_FORMATS = 11
+EXT_SIGNATURE_ALGORITHMS = 13
+EXT_ALPN = 16
+EXT_SESSION_TICKET = 35
+EXT_PRE_SHARED_KEY = 41
+EXT_SUPPORTED_VERSIONS = 43
+EXT_KEY_SHARE = 51
+
+# ServerHello.random of a HelloRetryRequest: SHA-256("HelloRetryRequest") (RFC 8446 §4.1.3).
+HRR_RANDOM = bytes.fromhex(
+    "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")

@@ -1,0 +1,312 @@
+"""TLS handshake message parsers: pure functions from message bytes to small tuples.
+
+Each ``parse_*`` takes the body of one handshake message (the bytes after the 4-byte
+handshake header, RFC 8446 §4) and returns a NamedTuple, or raises :class:`TLSParseError`.
+No state, no I/O: the QUIC analyzer feeds the ClientHello it finds in CRYPTO frames to the
+same functions the TCP analyzer uses. The record layer (records, fragments, DTLS, SSLv2)
+lives in ``records.py`` and is re-exported here.
+
+Speed: hellos arrive once per connection, but lists of u16 are still unpacked with one
+``struct.unpack`` call each rather than a Python loop over bytes.
+"""
+
+from __future__ import annotations
+
+import struct
+from typing import NamedTuple
+
+from .consts import (EXT_ALPN, EXT_EC_POINT_FORMATS, EXT_KEY_SHARE, EXT_PRE_SHARED_KEY,
+                     EXT_SERVER_NAME, EXT_SESSION_TICKET, EXT_SIGNATURE_ALGORITHMS,
+                     EXT_SUPPORTED_GROUPS, EXT_SUPPORTED_VERSIONS, HRR_RANDOM)
+from .records import *  # noqa: F401,F403  (the record layer, re-exported)
+from .records import TLSParseError
+
+
+U8 = struct.Struct(">B")
+U16 = struct.Struct(">H")
+U16_U16 = struct.Struct(">HH")           # extension header: type, length (RFC 8446 §4.2)
+VERSION_RANDOM = struct.Struct(">H32s")  # legacy_version, random (RFC 8446 §4.1.2)
+
+#: Most extensions one hello may carry before we stop: there are ~60 registered types,
+#: and a hello repeating them past this is hostile (it bounds the extension loop).
+MAX_EXTENSIONS = 256
+#: Most certificates one Certificate message may carry: real chains are < 10 deep and the
+#: message is itself bounded by records.MAX_HANDSHAKE_LEN; this bounds the loop.
+MAX_CERTIFICATES = 64
+
+
+class ClientHello(NamedTuple):
+    """A ClientHello (RFC 8446 §4.1.2; SSLv2 §2.5 when ``sslv2``)."""
+
+    legacy_version: int
+    random: bytes
+    session_id: bytes
+    cipher_suites: list[int]
+    compression_methods: list[int]
+    extensions: list[tuple[int, bytes]]      # in wire order, raw bodies
+    server_name: str | None                  # first host_name of server_name
+    alpn: list[str]
+    supported_versions: list[int]
+    supported_groups: list[int]
+    ec_point_formats: list[int]
+    signature_algorithms: list[int]
+    key_share_groups: list[int]
+    server_names: list[str]                  # every host_name (Zeek weirds on > 1)
+    bad_extensions: list[int]                # extensions whose body did not parse
+    sslv2: bool = False
+    cookie: bytes | None = None              # DTLS HelloVerifyRequest cookie echo
+
+
+class ServerHello(NamedTuple):
+    """A ServerHello or HelloRetryRequest (RFC 8446 §4.1.3-4)."""
+
+    legacy_version: int
+    random: bytes
+    session_id: bytes
+    cipher_suite: int
+    compression_method: int
+    extensions: list[tuple[int, bytes]]
+    selected_version: int | None             # supported_versions extension
+    alpn: list[str]
+    key_share_group: int | None
+    ec_point_formats: list[int]
+    is_hrr: bool                             # random is the HelloRetryRequest magic
+    psk_selected: bool                       # pre_shared_key extension present
+    bad_extensions: list[int]
+    sslv2: bool = False
+
+    @property
+    def version(self) -> int:
+        """The negotiated version: supported_versions wins over legacy_version."""
+        return self.selected_version if self.selected_version is not None \
+            else self.legacy_version
+
+
+def _need(body: bytes, off: int, n: int, what: str) -> None:
+    if n < 0 or off + n > len(body):
+        raise TLSParseError(f"{what}: need {n} bytes at {off}, have {len(body) - off}")
+
+
+def _vec8(body: bytes, off: int, what: str) -> tuple[bytes, int]:
+    """An opaque<0..2^8-1>: returns (value, next offset)."""
+    _need(body, off, 1, what)
+    n = body[off]
+    _need(body, off + 1, n, what)
+    return body[off + 1:off + 1 + n], off + 1 + n
+
+
+def _vec16(body: bytes, off: int, what: str) -> tuple[bytes, int]:
+    """An opaque<0..2^16-1>: returns (value, next offset)."""
+    _need(body, off, 2, what)
+    (n,) = U16.unpack_from(body, off)
+    _need(body, off + 2, n, what)
+    return body[off + 2:off + 2 + n], off + 2 + n
+
+
+def u16_list(data: bytes) -> list[int]:
+    """A packed list of big-endian u16 (odd trailing byte is an error)."""
+    if len(data) & 1:
+        raise TLSParseError("odd-length u16 list")
+    return list(struct.unpack(f">{len(data) // 2}H", data))
+
+
+def _text(raw: bytes) -> str:
+    # Names are ASCII on the wire (IDNA); anything else is kept visible, escaped as Zeek does.
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def parse_extensions(body: bytes, off: int) -> list[tuple[int, bytes]]:
+    """The extensions block at ``off`` (absent = empty; RFC 8446 §4.1.2)."""
+    if off == len(body):
+        return []
+    block, end = _vec16(body, off, "extensions")
+    if end != len(body):
+        # Trailing bytes after the extensions: tolerated by most stacks, but not ours to guess.
+        raise TLSParseError(f"{len(body) - end} bytes after extensions")
+    exts = []
+    pos, n = 0, len(block)
+    while pos < n:
+        if len(exts) >= MAX_EXTENSIONS:
+            raise TLSParseError("too many extensions")
+        _need(block, pos, 4, "extension header")
+        etype, elen = U16_U16.unpack_from(block, pos)
+        _need(block, pos + 4, elen, "extension body")
+        exts.append((etype, block[pos + 4:pos + 4 + elen]))
+        pos += 4 + elen
+    return exts
+
+
+def parse_server_names(data: bytes) -> list[str]:
+    """server_name's ServerNameList: the host_name entries (RFC 6066 §3)."""
+    block, end = _vec16(data, 0, "server_name list")
+    if end != len(data):
+        raise TLSParseError("server_name: trailing bytes")
+    names, pos = [], 0
+    while pos < len(block):
+        _need(block, pos, 1, "server_name type")
+        ntype = block[pos]
+        name, pos = _vec16(block, pos + 1, "server_name")
+        if ntype == 0:
+            names.append(_text(name))
+    return names
+
+
+def parse_alpn(data: bytes) -> list[str]:
+    """ALPN's ProtocolNameList (RFC 7301 §3.1)."""
+    block, end = _vec16(data, 0, "alpn list")
+    if end != len(data):
+        raise TLSParseError("alpn: trailing bytes")
+    protos, pos = [], 0
+    while pos < len(block):
+        name, pos = _vec8(block, pos, "alpn name")
+        protos.append(_text(name))
+    return protos
+
+
+def _key_share_groups(data: bytes) -> list[int]:
+    """The groups of a client KeyShareClientHello (RFC 8446 §4.2.8)."""
+    block, _ = _vec16(data, 0, "key_share list")
+    groups, pos = [], 0
+    while pos < len(block):
+        _need(block, pos, 2, "key_share group")
+        (group,) = U16.unpack_from(block, pos)
+        _, pos = _vec16(block, pos + 2, "key_share key")
+        groups.append(group)
+    return groups
+
+
+def parse_client_hello(body: bytes, dtls: bool = False) -> ClientHello:
+    """A ClientHello's body (after the handshake header). ``dtls``: RFC 6347 §4.2.1 cookie."""
+    _need(body, 0, 34, "client_hello version/random")
+    version, random = VERSION_RANDOM.unpack_from(body, 0)
+    session_id, off = _vec8(body, 34, "session_id")
+    if len(session_id) > 32:
+        raise TLSParseError(f"session_id of {len(session_id)} bytes (max 32)")
+    cookie = None
+    if dtls:
+        cookie, off = _vec8(body, off, "dtls cookie")
+    suites_raw, off = _vec16(body, off, "cipher_suites")
+    comp, off = _vec8(body, off, "compression_methods")
+    exts = parse_extensions(body, off)
+    sni, server_names, alpn, versions, groups, points, sigalgs, shares, bad = \
+        None, [], [], [], [], [], [], [], []
+    for etype, data in exts:
+        try:
+            if etype == EXT_SERVER_NAME and data:
+                server_names = parse_server_names(data)
+                sni = server_names[0] if server_names else None
+            elif etype == EXT_ALPN:
+                alpn = parse_alpn(data)
+            elif etype == EXT_SUPPORTED_VERSIONS:
+                raw, _ = _vec8(data, 0, "supported_versions")
+                versions = u16_list(raw)
+            elif etype == EXT_SUPPORTED_GROUPS:
+                raw, _ = _vec16(data, 0, "supported_groups")
+                groups = u16_list(raw)
+            elif etype == EXT_EC_POINT_FORMATS:
+                raw, _ = _vec8(data, 0, "ec_point_formats")
+                points = list(raw)
+            elif etype == EXT_SIGNATURE_ALGORITHMS:
+                raw, _ = _vec16(data, 0, "signature_algorithms")
+                sigalgs = u16_list(raw)
+            elif etype == EXT_KEY_SHARE:
+                shares = _key_share_groups(data)
+        except TLSParseError:
+            bad.append(etype)     # keep the hello; the analyzer records a weird
+    return ClientHello(version, random, session_id, u16_list(suites_raw), list(comp), exts,
+                       sni, alpn, versions, groups, points, sigalgs, shares, server_names,
+                       bad, False, cookie)
+
+
+def parse_server_hello(body: bytes) -> ServerHello:
+    """A ServerHello's (or HelloRetryRequest's) body (RFC 8446 §4.1.3; TLS 1.2 §7.4.1.3)."""
+    _need(body, 0, 34, "server_hello version/random")
+    version, random = VERSION_RANDOM.unpack_from(body, 0)
+    session_id, off = _vec8(body, 34, "session_id")
+    _need(body, off, 3, "cipher_suite/compression")
+    (suite,) = U16.unpack_from(body, off)
+    comp = body[off + 2]
+    exts = parse_extensions(body, off + 3)
+    is_hrr = random == HRR_RANDOM
+    selected, alpn, group, points, psk, bad = None, [], None, [], False, []
+    for etype, data in exts:
+        try:
+            if etype == EXT_SUPPORTED_VERSIONS:
+                _need(data, 0, 2, "supported_versions")
+                (selected,) = U16.unpack_from(data, 0)
+            elif etype == EXT_ALPN:
+                alpn = parse_alpn(data)
+            elif etype == EXT_KEY_SHARE:
+                _need(data, 0, 2, "key_share")    # HRR: group only; else group + key
+                (group,) = U16.unpack_from(data, 0)
+            elif etype == EXT_EC_POINT_FORMATS:
+                raw, _ = _vec8(data, 0, "ec_point_formats")
+                points = list(raw)
+            elif etype == EXT_PRE_SHARED_KEY:
+                psk = True
+        except TLSParseError:
+            bad.append(etype)
+    return ServerHello(version, random, session_id, suite, comp, exts, selected, alpn, group,
+                       points, is_hrr, psk, bad)
+
+
+def parse_certificate(body: bytes, tls13: bool = False) -> list[bytes]:
+    """A Certificate message's DER certificates, leaf first (TLS 1.2 §7.4.2; RFC 8446 §4.4.2
+    when ``tls13``, which adds a request context and per-certificate extensions)."""
+    off = 0
+    if tls13:
+        _, off = _vec8(body, 0, "certificate_request_context")
+    _need(body, off, 3, "certificate_list length")
+    total = int.from_bytes(body[off:off + 3], "big")
+    off += 3
+    _need(body, off, total, "certificate_list")
+    end, certs = off + total, []
+    while off < end:
+        if len(certs) >= MAX_CERTIFICATES:
+            raise TLSParseError("too many certificates")
+        _need(body, off, 3, "certificate length")
+        n = int.from_bytes(body[off:off + 3], "big")
+        if off + 3 + n > end:
+            raise TLSParseError(f"certificate of {n} bytes overruns its list")
+        certs.append(body[off + 3:off + 3 + n])
+        off += 3 + n
+        if tls13:
+            _, off = _vec16(body, off, "certificate extensions")
+    return certs
+
+
+def parse_server_key_exchange_curve(body: bytes) -> int | None:
+    """The named curve of an ECDHE ServerKeyExchange (RFC 8422 §5.4), None when the params
+    are not ``named_curve`` (DHE/RSA exchanges carry no curve)."""
+    _need(body, 0, 3, "server_key_exchange")
+    if body[0] != 3:           # ECCurveType.named_curve
+        return None
+    (curve,) = U16.unpack_from(body, 1)
+    return curve
+
+
+def parse_alert(fragment: bytes) -> list[tuple[int, int]]:
+    """(level, description) pairs of an alert record (TLS 1.2 §7.2); a record may hold
+    several alerts, and an odd trailing byte is an (encrypted or broken) alert."""
+    if not fragment or len(fragment) & 1:
+        raise TLSParseError(f"alert record of {len(fragment)} bytes")
+    return list(zip(fragment[0::2], fragment[1::2]))
+
+
+class NewSessionTicket(NamedTuple):
+    """A NewSessionTicket (RFC 5077 §3.3; RFC 8446 §4.6.1 when ``tls13``)."""
+
+    lifetime_hint: int
+    ticket: bytes
+
+
+def parse_new_session_ticket(body: bytes, tls13: bool = False) -> NewSessionTicket:
+    _need(body, 0, 4, "ticket lifetime")
+    lifetime = int.from_bytes(body[:4], "big")
+    off = 4
+    if tls13:
+        _need(body, off, 4, "ticket_age_add")
+        _, off = _vec8(body, off + 4, "ticket_nonce")
+    ticket, _ = _vec16(body, off, "ticket")
+    return NewSessionTicket(lifetime, ticket)
+
