@@ -1,0 +1,278 @@
+"""Per-connection QUIC analyzer: quic.log (and the handshake's ssl.log record) from datagrams.
+
+Theory of operation, following Zeek's QUIC analyzer (QUIC.spicy + quic/main.zeek) so the
+logs match record for record:
+- a datagram holds one or more packets; long-header packets say their length and are
+  walked in turn; a short-header packet, or bytes whose fixed bit is 0 (zero padding
+  after the last packet), end the datagram;
+- every Initial, Handshake and 0-RTT packet adds a history letter (I, H, Z; lower case
+  from the responder) and updates the connection ids; Initials are decrypted with keys
+  from the client's first DCID until each side's hello is complete; their CRYPTO frames
+  are reassembled and the hello gives S/s plus server_name and client_protocol;
+- a Retry logs the record and starts a new one (the client's next Initial carries a new
+  DCID, and new keys); so do a CONNECTION_CLOSE frame and a version we cannot parse (U);
+- short-header packets add O/o at the 1st, 2nd, 4th, 8th, ... of each side;
+- X marks padding/garbage discarded after Initials decrypted, at most 100 times.
+"""
+
+from __future__ import annotations
+
+from ..base import Analyzer, ConnContext
+from . import consts as C
+from .crypto import initial_keys, unprotect
+from .parse import CryptoStream, QUICParseError, parse_hello, parse_initial_frames, \
+    parse_long_header
+
+# The tls package's ClientHello parser and JA4 (another engineer's work): used when
+# present, for ssl.log's ja4 field only. quic.log's fields come from parse_hello here.
+try:                                                    # pragma: no cover - depends on tree
+    from ..tls.fingerprints import ja4 as _ja4
+    from ..tls.parse import parse_client_hello as _parse_client_hello
+except ImportError:                                     # pragma: no cover
+    _ja4 = _parse_client_hello = None
+
+MAX_HISTORY = 100               # Zeek's QUIC::max_history_length
+MAX_DISCARDED_EVENTS = 100      # Zeek's QUIC::max_discarded_packet_events
+#: Packets walked in one datagram; a 1500-byte datagram holds at most ~70 minimal ones.
+MAX_PACKETS_PER_DATAGRAM = 128
+MAX_SSL_HISTORY = 100           # Zeek's SSL::max_ssl_history_length
+
+_LONG_LETTER = {C.INITIAL: "I", C.HANDSHAKE: "H", C.ZERO_RTT: "Z"}
+
+
+class QuicAnalyzer(Analyzer):
+    """One UDP connection's QUIC: fed one datagram per deliver()."""
+
+    service = "quic"
+
+    def __init__(self, ctx: ConnContext):
+        super().__init__(ctx)
+        self._rec: dict | None = None           # quic.log record being built
+        self._hist: list[str] = []
+        self._initial_dcid: bytes | None = None  # the client DCID the Initial keys come from
+        self._streams: tuple | None = None      # (server's, client's) CryptoStream
+        self._decrypted = 0
+        self._discarded = 0
+        self._short = [0, 0]                    # short-header packets per side [resp, orig]
+        self._next_short = [1, 1]               # next count that adds an O/o
+        self._ssl: dict | None = None           # the ssl.log record of the handshake
+        self._ssl_hist: list[str] = []
+        self._client_psk = False
+        self._confirmed = False
+        self._ssl_confirmed = False
+        self._dead = False
+
+    # --- the Analyzer contract ---------------------------------------------------------
+    def deliver(self, is_orig: bool, data: bytes, ts: float) -> None:
+        if self._dead or not data:
+            return
+        try:
+            self._datagram(is_orig, data, ts)
+        except QUICParseError as e:
+            self.ctx.weird(e.weird, str(e), ts)
+            if not self._confirmed:
+                self._give_up(str(e))
+        except Exception as e:                  # a bug must not take the sensor down
+            self.ctx.weird("QUIC_analyzer_error", f"{type(e).__name__}: {e}", ts)
+            self._give_up(f"internal error: {e}")
+
+    def finish(self, ts: float) -> None:
+        try:
+            if self._rec is not None:
+                self._log()
+            if self._ssl is not None:
+                self._ssl["ssl_history"] = "".join(self._ssl_hist)
+                self.ctx.emit("ssl", self._ssl)
+                self._ssl = None
+        except Exception as e:                  # never raise out of an analyzer
+            self.ctx.weird("QUIC_analyzer_error", f"{type(e).__name__}: {e}", ts)
+
+    # --- packets -----------------------------------------------------------------------
+    def _give_up(self, reason: str) -> None:
+        self._dead = True
+        self.ctx.violation(reason)
+
+    def _datagram(self, is_orig: bool, data: bytes, ts: float) -> None:
+        off, n, count = 0, len(data), 0
+        while off < n:
+            count += 1
+            if count > MAX_PACKETS_PER_DATAGRAM:
+                self.ctx.weird("QUIC_too_many_coalesced_packets", str(count), ts)
+                return
+            first = data[off]
+            if not first & 0x40:                # fixed bit 0: not a packet (RFC 9000 §17.2)
+                self._discarded += 1
+                if self._decrypted and self._discarded <= MAX_DISCARDED_EVENTS:
+                    if self._rec is None:
+                        self.ctx.weird("QUIC_spurious_discarded_packet", None, ts)
+                    else:
+                        self._add(is_orig, "X")
+                return
+            if not first & 0x80:                # short header: the rest of the datagram
+                self._short_packet(is_orig, ts)
+                return
+            hdr = parse_long_header(data, off)
+            if hdr.ptype is None:               # Version Negotiation or unknown version
+                self._unhandled_version(is_orig, hdr, ts)
+                return
+            if hdr.ptype == C.RETRY:
+                self._retry(is_orig, hdr, ts)
+            else:
+                self._long_packet(is_orig, data, off, hdr, ts)
+            off = hdr.end
+
+    def _short_packet(self, is_orig: bool, ts: float) -> None:
+        side = 1 if is_orig else 0
+        self._short[side] += 1
+        if self._short[side] == self._next_short[side]:
+            self._next_short[side] *= 2
+            if self._rec is None:
+                self.ctx.weird("QUIC_spurious_short_packet_threshold_crossed",
+                               str(self._short[side]), ts)
+            else:
+                self._add(is_orig, "O")
+
+    def _unhandled_version(self, is_orig: bool, hdr, ts: float) -> None:
+        if self._rec is None:
+            self._set_session(is_orig, hdr, ts)
+        self._add(is_orig, "U")
+        self._log()
+        if not self._confirmed:
+            self._give_up(f"unhandled QUIC version 0x{hdr.version:x}")
+
+    def _retry(self, is_orig: bool, hdr, ts: float) -> None:
+        # The client answers a Retry with a new DCID: Initial keys start over.
+        self._streams = None
+        self._initial_dcid = None
+        if self._rec is None:
+            self._set_session(is_orig, hdr, ts)
+        self._add(is_orig, "R")
+        self._log()
+
+    def _long_packet(self, is_orig: bool, data: bytes, off: int, hdr, ts: float) -> None:
+        self._set_session(is_orig, hdr, ts)
+        self._add(is_orig, _LONG_LETTER[hdr.ptype])
+        if hdr.ptype != C.INITIAL:
+            return                              # Handshake and 0-RTT keys are not public
+        if self._streams is None:
+            self._streams = (CryptoStream(), CryptoStream())
+        stream = self._streams[1 if is_orig else 0]
+        if stream.finished or (not is_orig and self._initial_dcid is None):
+            return
+        if is_orig and self._initial_dcid is None:
+            self._initial_dcid = hdr.dcid
+        keys = initial_keys(hdr.version, self._initial_dcid, is_orig)
+        _, plain = unprotect(data[off:hdr.end], hdr.pn_offset - off, hdr.end - off, keys)
+        self._decrypted += 1
+        if not self._confirmed:
+            self._confirmed = True
+            self.ctx.confirm("quic")
+        for frame in parse_initial_frames(plain):
+            if frame[0] == "crypto":
+                try:
+                    msg = stream.add(frame[1], frame[2])
+                finally:
+                    if stream.dropped:
+                        self.ctx.weird("QUIC_crypto_data_dropped", str(stream.dropped), ts)
+                        stream.dropped = 0
+                if msg is not None:
+                    self._hello(is_orig, msg, ts)
+            elif self._rec is not None:         # CONNECTION_CLOSE ends this record
+                self._add(is_orig, "C")
+                self._log()
+
+    # --- records -----------------------------------------------------------------------
+    def _set_session(self, is_orig: bool, hdr, ts: float) -> None:
+        rec = self._rec
+        if rec is None:
+            rec = self._rec = {"ts": ts, **self.ctx.id_fields(),
+                               "version": C.version_name(hdr.version),
+                               "client_initial_dcid": None, "client_scid": None,
+                               "server_scid": None, "server_name": None,
+                               "client_protocol": None, "history": None}
+            self._hist = []
+        if is_orig:
+            if hdr.dcid and rec["client_initial_dcid"] is None:
+                rec["client_initial_dcid"] = hdr.dcid.hex()
+            rec["client_scid"] = hdr.scid.hex()
+        else:
+            rec["server_scid"] = hdr.scid.hex()
+
+    def _add(self, is_orig: bool, letter: str) -> None:
+        if len(self._hist) >= MAX_HISTORY:
+            return
+        self._hist.append(letter if is_orig else letter.lower())
+        if len(self._hist) == MAX_HISTORY:
+            self.ctx.weird("QUIC_max_history_length_reached")
+
+    def _log(self) -> None:
+        rec, self._rec = self._rec, None
+        rec["history"] = "".join(self._hist)
+        self._hist = []
+        self.ctx.emit("quic", rec)
+
+    # --- the TLS hellos ----------------------------------------------------------------
+    def _hello(self, is_orig: bool, msg: bytes, ts: float) -> None:
+        h = parse_hello(msg)
+        if not self._ssl_confirmed:
+            self._ssl_confirmed = True
+            self.ctx.confirm("ssl")
+        ssl = self._ssl
+        if ssl is None:
+            ssl = self._ssl = {"ts": ts, **self.ctx.id_fields(), "version": None,
+                               "cipher": None, "curve": None, "server_name": None,
+                               "resumed": False, "last_alert": None, "next_protocol": None,
+                               "established": False, "ssl_history": None,
+                               "cert_chain_fps": None, "client_cert_chain_fps": None,
+                               "sni_matches_cert": None, "ja3": None, "ja3s": None,
+                               "ja4": None}
+        rec = self._rec
+        if h.msg_type == C.TLS_CLIENT_HELLO:
+            if h.server_names:
+                ssl["server_name"] = h.server_names[0]
+                if len(h.server_names) > 1:
+                    self.ctx.weird("SSL_many_server_names", _zeek_vector(h.server_names), ts)
+                if rec is not None and is_orig:
+                    rec["server_name"] = h.server_names[0]
+            if h.alpn and rec is not None and is_orig:
+                rec["client_protocol"] = h.alpn[0]
+                if len(h.alpn) > 1:
+                    self.ctx.weird("QUIC_many_protocols", _zeek_vector(h.alpn), ts)
+            self._client_psk = self._client_psk or (is_orig and h.has_psk)
+            self._ssl_add(is_orig, "c")
+            if rec is not None:
+                self._add(True, "S")
+            ssl["ja4"] = self._ja4(msg, ts)
+        else:
+            if len(h.versions) == 1:
+                ssl["version"] = C.tls_version_name(h.versions[0])
+            elif ssl["version"] is None:
+                ssl["version"] = C.tls_version_name(h.legacy_version)
+            ssl["cipher"] = C.cipher_name(h.cipher)
+            if len(h.key_share_groups) == 1:
+                ssl["curve"] = C.curve_name(h.key_share_groups[0])
+            if h.has_psk and self._client_psk:
+                ssl["resumed"] = True
+            if h.alpn and not is_orig:
+                ssl["next_protocol"] = h.alpn[0]
+            self._ssl_add(is_orig, "j" if h.random == C.HRR_RANDOM else "s")
+            if rec is not None:
+                self._add(False, "s")
+
+    def _ssl_add(self, is_orig: bool, letter: str) -> None:
+        if len(self._ssl_hist) < MAX_SSL_HISTORY:
+            self._ssl_hist.append(letter.upper() if is_orig else letter)
+
+    def _ja4(self, msg: bytes, ts: float) -> str | None:
+        if _ja4 is None:
+            return None
+        try:
+            return _ja4(_parse_client_hello(msg[4:]), transport="q")
+        except Exception as e:                  # the tls package's failure is not ours to raise
+            self.ctx.weird("QUIC_ja4_failed", f"{type(e).__name__}: {e}", ts)
+            return None
+
+
+def _zeek_vector(items: list) -> str:
+    """A vector of strings as Zeek's cat() prints it, for a weird's addl."""
+    return "[" + ", ".join(items) + "]"
