@@ -135,7 +135,8 @@ def _read_capped(resp, deadline: float, timeout: float) -> bytes:
     while True:
         if time.monotonic() > deadline:
             raise TimeoutError
-        chunk = resp.read(READ_CHUNK)
+        # read1, not read: read(n) blocks until n bytes arrive, which a drip never delivers.
+        chunk = resp.read1(READ_CHUNK)
         if not chunk:
             return b"".join(chunks)
         total += len(chunk)
