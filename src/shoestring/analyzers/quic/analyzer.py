@@ -18,18 +18,13 @@ logs match record for record:
 from __future__ import annotations
 
 from ..base import Analyzer, ConnContext
+from ..tls.ciphers import cipher_name
+from ..tls.consts import HS_CLIENT_HELLO, HS_SERVER_HELLO, curve_name, version_name
+from ..tls.fingerprints import ja3, ja3s, ja4
+from ..tls.parse import TLSParseError, parse_client_hello, parse_server_hello
 from . import consts as C
 from .crypto import initial_keys, unprotect
-from .parse import CryptoStream, QUICParseError, parse_hello, parse_initial_frames, \
-    parse_long_header
-
-# The tls package's ClientHello parser and JA4 (another engineer's work): used when
-# present, for ssl.log's ja4 field only. quic.log's fields come from parse_hello here.
-try:                                                    # pragma: no cover - depends on tree
-    from ..tls.fingerprints import ja4 as _ja4
-    from ..tls.parse import parse_client_hello as _parse_client_hello
-except ImportError:                                     # pragma: no cover
-    _ja4 = _parse_client_hello = None
+from .parse import CryptoStream, QUICParseError, parse_initial_frames, parse_long_header
 
 MAX_HISTORY = 100               # Zeek's QUIC::max_history_length
 MAX_DISCARDED_EVENTS = 100      # Zeek's QUIC::max_discarded_packet_events
@@ -38,6 +33,7 @@ MAX_PACKETS_PER_DATAGRAM = 128
 MAX_SSL_HISTORY = 100           # Zeek's SSL::max_ssl_history_length
 
 _LONG_LETTER = {C.INITIAL: "I", C.HANDSHAKE: "H", C.ZERO_RTT: "Z"}
+_EXT_PRE_SHARED_KEY = 41        # RFC 8446 §4.2.11
 
 
 class QuicAnalyzer(Analyzer):
@@ -213,66 +209,80 @@ class QuicAnalyzer(Analyzer):
 
     # --- the TLS hellos ----------------------------------------------------------------
     def _hello(self, is_orig: bool, msg: bytes, ts: float) -> None:
-        h = parse_hello(msg)
+        """The first handshake message of one side, as Zeek's SSL analyzer sees it."""
+        mtype = msg[0]
+        try:
+            if mtype == HS_CLIENT_HELLO:
+                hello = parse_client_hello(msg[4:])
+            elif mtype == HS_SERVER_HELLO:
+                hello = parse_server_hello(msg[4:])
+            else:
+                self.ctx.weird("QUIC_unexpected_tls_message", str(mtype), ts)
+                return
+        except TLSParseError as e:
+            self.ctx.weird("QUIC_malformed_tls_hello", str(e), ts)
+            return
+        if hello.bad_extensions:
+            self.ctx.weird("QUIC_tls_bad_extension", _zeek_vector(hello.bad_extensions), ts)
         if not self._ssl_confirmed:
             self._ssl_confirmed = True
             self.ctx.confirm("ssl")
-        ssl = self._ssl
-        if ssl is None:
-            ssl = self._ssl = {"ts": ts, **self.ctx.id_fields(), "version": None,
-                               "cipher": None, "curve": None, "server_name": None,
-                               "resumed": False, "last_alert": None, "next_protocol": None,
-                               "established": False, "ssl_history": None,
-                               "cert_chain_fps": None, "client_cert_chain_fps": None,
-                               "sni_matches_cert": None, "ja3": None, "ja3s": None,
-                               "ja4": None}
-        rec = self._rec
-        if h.msg_type == C.TLS_CLIENT_HELLO:
-            if h.server_names:
-                ssl["server_name"] = h.server_names[0]
-                if len(h.server_names) > 1:
-                    self.ctx.weird("SSL_many_server_names", _zeek_vector(h.server_names), ts)
-                if rec is not None and is_orig:
-                    rec["server_name"] = h.server_names[0]
-            if h.alpn and rec is not None and is_orig:
-                rec["client_protocol"] = h.alpn[0]
-                if len(h.alpn) > 1:
-                    self.ctx.weird("QUIC_many_protocols", _zeek_vector(h.alpn), ts)
-            self._client_psk = self._client_psk or (is_orig and h.has_psk)
-            self._ssl_add(is_orig, "c")
-            if rec is not None:
-                self._add(True, "S")
-            ssl["ja4"] = self._ja4(msg, ts)
+        if self._ssl is None:
+            self._ssl = {"ts": ts, **self.ctx.id_fields(), "version": None, "cipher": None,
+                         "curve": None, "server_name": None, "resumed": False,
+                         "last_alert": None, "next_protocol": None, "established": False,
+                         "ssl_history": None, "cert_chain_fps": None,
+                         "client_cert_chain_fps": None, "sni_matches_cert": None,
+                         "ja3": None, "ja3s": None, "ja4": None}
+        if mtype == HS_CLIENT_HELLO:
+            self._client_hello(is_orig, hello, ts)
         else:
-            if len(h.versions) == 1:
-                ssl["version"] = C.tls_version_name(h.versions[0])
-            elif ssl["version"] is None:
-                ssl["version"] = C.tls_version_name(h.legacy_version)
-            ssl["cipher"] = C.cipher_name(h.cipher)
-            if len(h.key_share_groups) == 1:
-                ssl["curve"] = C.curve_name(h.key_share_groups[0])
-            if h.has_psk and self._client_psk:
-                ssl["resumed"] = True
-            if h.alpn and not is_orig:
-                ssl["next_protocol"] = h.alpn[0]
-            self._ssl_add(is_orig, "j" if h.random == C.HRR_RANDOM else "s")
-            if rec is not None:
-                self._add(False, "s")
+            self._server_hello(is_orig, hello)
+
+    def _client_hello(self, is_orig: bool, ch, ts: float) -> None:
+        ssl, rec = self._ssl, self._rec
+        names = ch.server_names
+        if names:
+            ssl["server_name"] = names[0]
+            if len(names) > 1:
+                self.ctx.weird("SSL_many_server_names", _zeek_vector(names), ts)
+            if rec is not None and is_orig:
+                rec["server_name"] = names[0]
+        if ch.alpn and rec is not None and is_orig:
+            rec["client_protocol"] = ch.alpn[0]
+            if len(ch.alpn) > 1:
+                self.ctx.weird("QUIC_many_protocols", _zeek_vector(ch.alpn), ts)
+        if is_orig and any(t == _EXT_PRE_SHARED_KEY for t, _ in ch.extensions):
+            self._client_psk = True
+        self._ssl_add(is_orig, "c")
+        if rec is not None:
+            self._add(True, "S")                # Zeek's ssl_client_hello adds S either way
+        ssl["ja3"] = ja3(ch)[1]
+        ssl["ja4"] = ja4(ch, transport="q")
+
+    def _server_hello(self, is_orig: bool, sh) -> None:
+        ssl = self._ssl
+        if sh.selected_version is not None:     # supported_versions wins (RFC 8446 §4.2.1)
+            ssl["version"] = version_name(sh.selected_version)
+        elif ssl["version"] is None:
+            ssl["version"] = version_name(sh.legacy_version)
+        ssl["cipher"] = cipher_name(sh.cipher_suite)
+        if sh.key_share_group is not None:
+            ssl["curve"] = curve_name(sh.key_share_group)
+        if sh.psk_selected and self._client_psk:
+            ssl["resumed"] = True               # the server took the client's PSK
+        if sh.alpn and not is_orig:
+            ssl["next_protocol"] = sh.alpn[0]
+        ssl["ja3s"] = ja3s(sh)[1]
+        self._ssl_add(is_orig, "j" if sh.is_hrr else "s")
+        if self._rec is not None:
+            self._add(False, "s")
 
     def _ssl_add(self, is_orig: bool, letter: str) -> None:
         if len(self._ssl_hist) < MAX_SSL_HISTORY:
             self._ssl_hist.append(letter.upper() if is_orig else letter)
 
-    def _ja4(self, msg: bytes, ts: float) -> str | None:
-        if _ja4 is None:
-            return None
-        try:
-            return _ja4(_parse_client_hello(msg[4:]), transport="q")
-        except Exception as e:                  # the tls package's failure is not ours to raise
-            self.ctx.weird("QUIC_ja4_failed", f"{type(e).__name__}: {e}", ts)
-            return None
-
 
 def _zeek_vector(items: list) -> str:
     """A vector of strings as Zeek's cat() prints it, for a weird's addl."""
-    return "[" + ", ".join(items) + "]"
+    return "[" + ", ".join(str(i) for i in items) + "]"

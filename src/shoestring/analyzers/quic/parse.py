@@ -1,7 +1,8 @@
-"""Pure QUIC parsers: long headers, Initial frames, CRYPTO reassembly, and the hello fields.
+"""Pure QUIC parsers: long headers, Initial frames and CRYPTO reassembly.
 
 Functions take bytes and an offset and return values plus the next offset; hostile input
-raises QUICParseError (carrying the weird name to record) and nothing else.
+raises QUICParseError (carrying the weird name to record) and nothing else. The hellos
+found in the CRYPTO stream are the tls package's to parse (tls/parse.py).
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ MAX_HELLO_LEN = 2 ** 14 + 256
 MAX_CRYPTO_SEGMENTS = 64
 #: Frames parsed per packet; a 1500-byte datagram of 1-byte PINGs is the worst honest case.
 MAX_FRAMES = 1500
-MAX_EXTENSIONS = 512        # more than any real hello carries (GREASE included)
-MAX_LIST_ITEMS = 256        # names in SNI, protocols in ALPN
 
 _NONZERO = re.compile(rb"[^\x00]")
 
@@ -247,139 +246,3 @@ class CryptoStream:
             self._pending_bytes = 0
             return msg
         return None
-
-
-# --- TLS hello fields (RFC 8446 §4.1.2, §4.1.3) ------------------------------------------
-# The fields quic.log and its ssl.log record need. The full ClientHello parser (JA4 and
-# the rest) is the tls package's; this one reads only what the log fields require and is
-# what a hostile hello meets first.
-
-class HelloFields(NamedTuple):
-    """Fields of one ClientHello or ServerHello."""
-    msg_type: int           # consts.TLS_CLIENT_HELLO or TLS_SERVER_HELLO
-    legacy_version: int
-    random: bytes
-    session_id: bytes
-    cipher: int | None      # ServerHello's chosen suite
-    server_names: list      # SNI host names (ClientHello)
-    alpn: list              # ALPN protocol names
-    versions: list          # supported_versions: offered (client) or selected (server)
-    key_share_groups: list  # groups of the key_share entries
-    has_psk: bool           # pre_shared_key extension present
-
-
-def _need(buf, p: int, k: int) -> None:
-    if p + k > len(buf):
-        raise QUICParseError("truncated TLS hello", "QUIC_truncated_tls_hello")
-
-
-def _u16(buf, p: int) -> int:
-    _need(buf, p, 2)
-    return (buf[p] << 8) | buf[p + 1]
-
-
-def parse_hello(msg: bytes) -> HelloFields:
-    """A ClientHello or ServerHello with its 4-byte handshake header."""
-    _need(msg, 0, 4)
-    mtype, body_len = msg[0], int.from_bytes(msg[1:4], "big")
-    if mtype not in (C.TLS_CLIENT_HELLO, C.TLS_SERVER_HELLO):
-        raise QUICParseError(f"handshake type {mtype} is not a hello", "QUIC_unexpected_tls_message")
-    end = 4 + body_len
-    _need(msg, 0, end)
-    b = msg[:end]
-    legacy = _u16(b, 4)
-    _need(b, 6, 33)
-    random, sid_len = bytes(b[6:38]), b[38]
-    _need(b, 39, sid_len)
-    session_id, p = bytes(b[39:39 + sid_len]), 39 + sid_len
-    cipher = None
-    if mtype == C.TLS_CLIENT_HELLO:
-        p += 2 + _u16(b, p)                     # cipher suites
-        _need(b, p, 1)
-        p += 1 + b[p]                           # compression methods
-    else:
-        cipher = _u16(b, p)
-        p += 3                                  # suite + compression method
-    names, alpn, versions, groups, psk = [], [], [], [], False
-    if p < end:
-        ext_end = p + 2 + _u16(b, p)
-        _need(b, 0, ext_end)
-        p += 2
-        count = 0
-        while p < ext_end:
-            count += 1
-            if count > MAX_EXTENSIONS:
-                raise QUICParseError("too many TLS extensions", "QUIC_malformed_tls_hello")
-            etype, elen = _u16(b, p), _u16(b, p + 2)
-            p += 4
-            _need(b, p, elen)
-            data = b[p:p + elen]
-            p += elen
-            if etype == C.EXT_SERVER_NAME and mtype == C.TLS_CLIENT_HELLO and elen:
-                names = _server_names(data)
-            elif etype == C.EXT_ALPN and elen:
-                alpn = _name_list(data, 2, 1)
-            elif etype == C.EXT_SUPPORTED_VERSIONS:
-                versions = _versions(data, mtype)
-            elif etype == C.EXT_KEY_SHARE:
-                groups = _key_share_groups(data, mtype)
-            elif etype == C.EXT_PRE_SHARED_KEY:
-                psk = True
-    return HelloFields(mtype, legacy, random, session_id, cipher, names, alpn, versions,
-                       groups, psk)
-
-
-def _text(raw) -> str:
-    # Zeek keeps raw bytes and escapes them at output; decode losslessly for the writer.
-    return bytes(raw).decode("utf-8", "backslashreplace")
-
-
-def _name_list(data, len_size: int, item_len_size: int) -> list:
-    """A length-prefixed list of length-prefixed names (ALPN's ProtocolNameList)."""
-    total = int.from_bytes(data[:len_size], "big")
-    _need(data, len_size, total)
-    p, end, out = len_size, len_size + total, []
-    while p < end and len(out) < MAX_LIST_ITEMS:
-        _need(data, p, item_len_size)
-        k = int.from_bytes(data[p:p + item_len_size], "big")
-        p += item_len_size
-        _need(data, p, k)
-        out.append(_text(data[p:p + k]))
-        p += k
-    return out
-
-
-def _server_names(data) -> list:
-    total = _u16(data, 0)
-    _need(data, 2, total)
-    p, end, out = 2, 2 + total, []
-    while p < end and len(out) < MAX_LIST_ITEMS:
-        _need(data, p, 3)
-        ntype, k = data[p], _u16(data, p + 1)
-        p += 3
-        _need(data, p, k)
-        if ntype == 0:                          # host_name
-            out.append(_text(data[p:p + k]))
-        p += k
-    return out
-
-
-def _versions(data, mtype: int) -> list:
-    if mtype == C.TLS_SERVER_HELLO:
-        return [_u16(data, 0)]
-    _need(data, 0, 1)
-    k = data[0]
-    _need(data, 1, k)
-    return [_u16(data, 1 + i) for i in range(0, k - 1, 2)]
-
-
-def _key_share_groups(data, mtype: int) -> list:
-    if mtype == C.TLS_SERVER_HELLO:             # one KeyShareEntry (or, in an HRR, a group)
-        return [_u16(data, 0)]
-    total = _u16(data, 0)
-    _need(data, 2, total)
-    p, end, out = 2, 2 + total, []
-    while p < end and len(out) < MAX_LIST_ITEMS:
-        out.append(_u16(data, p))
-        p += 4 + _u16(data, p + 2)
-    return out
