@@ -1,0 +1,359 @@
+"""Per-connection DNS analyzer: frames messages, pairs queries with replies, emits dns.log.
+
+Theory of operation (mirrors Zeek's DNS analyzer and base/protocols/dns/main.zeek, so
+the records match Zeek's):
+- UDP: each datagram is one message. TCP: each direction is a stream of messages behind
+  a 2-byte length (RFC 1035 §4.2.2), split anywhere across deliver() calls.
+- Each message becomes, in Zeek's event order, ``dns_message`` (find or create the
+  transaction record: ``_set_session``), ``dns_request``/``dns_rejected`` per question,
+  one ``do_reply`` per answer, then ``dns_end``, which writes the record once both the
+  query and the reply have been seen. Queries wait in Zeek's pending tables keyed by
+  transaction id; whatever is still unpaired is written by ``finish`` (Zeek's removal
+  hook; the 10 s DNS inactivity timeout is the connection table's business).
+- Multicast (mDNS to 224.0.0.251/ff02::fb): every message is a record of its own.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from ..base import Analyzer
+from . import consts as C
+from .parse import ANSWER, AUTHORITY, DNSParseError, parse_message
+from .rdata import lower_text
+
+#: Zeek's DNS::max_pending_msgs: give up pairing one transaction id after this many
+#: unmatched messages (a broken resolver or an AXFR), so memory stays bounded.
+MAX_PENDING_MSGS = 50
+#: Zeek's DNS::max_pending_query_ids: likewise across distinct transaction ids.
+MAX_PENDING_QUERY_IDS = 50
+#: RFC 1035 §4.2.2 frames TCP messages with a 16-bit length: a partial message never
+#: holds more than this many bytes, so per-direction buffering is bounded by it.
+TCP_LENGTH_PREFIX = 2
+
+
+class _Session:
+    """One transaction's dns.log record under construction (Zeek's DNS::Info)."""
+
+    __slots__ = ("rec", "saw_query", "saw_reply")
+
+    def __init__(self, rec: dict):
+        self.rec = rec
+        self.saw_query = False
+        self.saw_reply = False
+
+
+def _is_multicast(addr: str) -> bool:
+    if ":" in addr:
+        return addr.lower().startswith("ff")
+    head = addr.split(".", 1)[0]
+    return head.isdigit() and 224 <= int(head) <= 239
+
+
+def decode_netbios_name(name: str) -> str:
+    """NetBIOS first-level decoding (RFC 1001 §14.1), as Zeek's decode_netbios_name:
+    32 letters -> up to 15 characters, stopping at the first padding/odd byte."""
+    if len(name) != 32:
+        return ""
+    raw = name.upper().encode("latin-1", "replace")
+    out = []
+    for i in range(0, 30, 2):
+        b = (((raw[i] - 65) << 4) + (raw[i + 1] - 65)) & 0xFF
+        if b < 3 or b >= 0x80 or (0x21 <= b <= 0x7E):   # isalnum/ispunct, or passed through
+            out.append(b)
+        else:
+            break
+    return bytes(out).decode("latin-1")
+
+
+class DnsAnalyzer(Analyzer):
+    """dns.log for one connection (UDP or TCP; DNS, mDNS, LLMNR, NetBIOS-NS)."""
+
+    service = "dns"
+
+    def __init__(self, ctx):
+        super().__init__(ctx)
+        self._udp = ctx.proto != "tcp"
+        self._netbios = self._udp and (ctx.resp_p == 137 or ctx.orig_p == 137)
+        self._nb_query = self._udp and ctx.resp_p == 137
+        self._multicast = _is_multicast(ctx.resp_h)
+        self._stopped = False
+        self._confirmed = False
+        self._current: _Session | None = None          # Zeek's c$dns
+        self._pending_query: _Session | None = None
+        self._pending_queries: dict[int, deque] = {}
+        self._pending_replies: dict[int, deque] = {}
+        self._stream = {True: bytearray(), False: bytearray()}
+        self._stream_dead = {True: False, False: False}
+
+    # --- the contract -----------------------------------------------------------------
+
+    def deliver(self, is_orig: bool, data: bytes, ts: float) -> None:
+        if self._stopped:
+            return
+        try:
+            if self._udp:
+                self._message(bytes(data), ts)
+            else:
+                self._tcp_data(is_orig, data, ts)
+        except Exception as e:          # never raise out: count it and keep the sensor going
+            self.ctx.weird("DNS_analyzer_error", type(e).__name__, ts)
+
+    def gap(self, is_orig: bool, length: int, ts: float) -> None:
+        # Message boundaries are lost with the missing bytes: stop this direction rather
+        # than parse garbage as DNS.
+        self._stream_dead[is_orig] = True
+        self._stream[is_orig].clear()
+
+    def finish(self, ts: float) -> None:
+        try:
+            if not self._udp and not self._stopped:
+                for is_orig in (True, False):
+                    buf = self._stream[is_orig]
+                    if len(buf) > TCP_LENGTH_PREFIX and not self._stream_dead[is_orig]:
+                        self._message(bytes(buf[TCP_LENGTH_PREFIX:]), ts)   # Zeek's Flush()
+                    buf.clear()
+            self._flush_pending()
+        except Exception as e:
+            self.ctx.weird("DNS_analyzer_error", type(e).__name__, ts)
+
+    # --- framing ----------------------------------------------------------------------
+
+    def _tcp_data(self, is_orig: bool, data: bytes, ts: float) -> None:
+        if self._stream_dead[is_orig]:
+            return
+        buf = self._stream[is_orig]
+        buf += data
+        pos = 0
+        have = len(buf)
+        while have - pos >= TCP_LENGTH_PREFIX:
+            size = (buf[pos] << 8) | buf[pos + 1]
+            if have - pos - TCP_LENGTH_PREFIX < size:
+                break
+            start = pos + TCP_LENGTH_PREFIX
+            pos = start + size
+            self._message(bytes(buf[start:pos]), ts)
+            if self._stopped:
+                return
+        if pos:
+            del buf[:pos]
+
+    # --- one message, in Zeek's event order -------------------------------------------
+
+    def _message(self, msg: bytes, ts: float) -> None:
+        ctx = self.ctx
+        try:
+            hdr, questions, rrs, weirds, error, confirmed = parse_message(
+                msg, netbios=self._netbios, udp=self._udp)
+        except DNSParseError as e:       # shorter than a header: no event at all
+            ctx.weird(e.weird, e.addl, ts)
+            return
+        trans_id, flags, qdcount, ancount, nscount, arcount = hdr
+        qr = flags >> 15
+        opcode = (flags >> 11) & 0xF
+        logged = opcode in C.LOGGED_OPCODES
+        if logged:
+            self._set_session(hdr, qr, opcode, ts)
+        cur = self._current
+        if cur is not None:
+            rec = cur.rec
+            if not qr:
+                if logged:
+                    for name, qtype, qclass in questions:
+                        self._request(rec, flags, name, qtype, qclass)
+            elif questions and ancount == 0 and nscount == 0 and arcount == 0:
+                rec["rejected"] = True            # dns_rejected
+            if qr and logged and rrs:
+                self._replies(rec, flags, opcode, rrs, ts)
+        for name, addl in weirds:
+            ctx.weird(name, addl, ts)
+        if error is not None and error.weird is not None:
+            ctx.weird(error.weird, error.addl, ts)
+        if confirmed and not self._confirmed:
+            self._confirmed = True
+            ctx.confirm()
+        self._end(qr)
+        if error is not None and error.weird == "DNS_Conn_count_too_large":
+            self._stopped = True
+            ctx.violation("DNS_Conn_count_too_large")
+
+    def _request(self, rec, flags, name, qtype, qclass):
+        rec["RD"] = bool(flags & 0x0100)
+        rec["TC"] = bool(flags & 0x0200)
+        rec["Z"] = (flags >> 4) & 0x7
+        rec["qclass"] = qclass
+        rec["qclass_name"] = C.class_name(qclass)
+        rec["qtype"] = qtype
+        rec["qtype_name"] = C.qtype_name(qtype)
+        query = lower_text(name)
+        if self._nb_query:
+            decoded = decode_netbios_name(query)
+            if decoded:
+                query = decoded
+            if qtype == C.NBSTAT:
+                rec["qtype_name"] = "NBSTAT"
+        rec["query"] = query
+
+    def _replies(self, rec, flags, opcode, rrs, ts):
+        update = opcode == C.OP_UPDATE and not self._netbios
+        for section, owner, rtype, rclass, ttl, reply in rrs:
+            if update:
+                if section == ANSWER:
+                    reply = _prerequisite_text(owner, rtype, rclass)
+                elif section == AUTHORITY:
+                    reply = _update_text(owner, rtype, rclass, reply)
+                else:
+                    continue
+            elif section != ANSWER:
+                continue
+            if reply is None:
+                continue
+            # Zeek's DNS::do_reply
+            if rec["query"] is None:
+                rec["query"] = lower_text(owner)
+            rec["AA"] = bool(flags & 0x0400)
+            rec["RA"] = bool(flags & 0x0080)
+            if rec["rtt"] is None:
+                rtt = ts - rec["ts"]
+                rec["rtt"] = rtt if rtt != 0 else None
+            if reply:
+                answers = rec["answers"]
+                if answers is None:
+                    rec["answers"] = [reply]
+                    rec["TTLs"] = [float(ttl)]
+                else:
+                    answers.append(reply)
+                    rec["TTLs"].append(float(ttl))
+
+    def _end(self, qr):
+        cur = self._current
+        if cur is None:
+            return
+        if qr:
+            cur.saw_reply = True
+        else:
+            cur.saw_query = True
+        if cur.saw_query and cur.saw_reply:
+            self.ctx.emit("dns", cur.rec)
+            self._current = None
+
+    # --- pairing (main.zeek's set_session hook) ----------------------------------------
+
+    def _new_session(self, trans_id: int, ts: float) -> _Session:
+        ctx = self.ctx
+        rec = {"ts": ts, **ctx.id_fields(), "proto": ctx.proto, "trans_id": trans_id,
+               "rtt": None, "query": None, "qclass": None, "qclass_name": None,
+               "qtype": None, "qtype_name": None, "rcode": None, "rcode_name": None,
+               "AA": False, "TC": False, "RD": False, "RA": False, "Z": 0,
+               "answers": None, "TTLs": None, "rejected": False,
+               "opcode": None, "opcode_name": None}
+        return _Session(rec)
+
+    def _set_session(self, hdr, qr, opcode, ts):
+        trans_id = hdr[0]
+        if self._multicast:
+            cur = self._new_session(trans_id, ts)
+            cur.saw_query = cur.saw_reply = True
+        elif not qr:
+            waiting = self._pending_replies.get(trans_id)
+            if waiting:
+                cur = _pop(self._pending_replies, trans_id)
+            else:
+                cur = self._new_session(trans_id, ts)
+                if self._pending_query is None:
+                    self._pending_query = cur
+                else:
+                    self._enqueue(self._pending_queries, trans_id, cur)
+        else:
+            pq = self._pending_query
+            if pq is not None and pq.rec["trans_id"] == trans_id:
+                cur = pq
+                self._pending_query = None
+                queries = self._pending_queries
+                if queries:
+                    if queries.get(trans_id):
+                        self._pending_query = _pop(queries, trans_id)
+                    else:
+                        for tid, q in queries.items():
+                            if q:
+                                self._pending_query = _pop(queries, tid)
+                                break
+            elif self._pending_queries.get(trans_id):
+                cur = _pop(self._pending_queries, trans_id)
+            else:
+                cur = self._new_session(trans_id, ts)
+                self._enqueue(self._pending_replies, trans_id, cur)
+        self._current = cur
+        rec = cur.rec
+        if qr:
+            rcode = hdr[1] & 0xF
+            rec["rcode"] = rcode
+            rec["rcode_name"] = C.rcode_name(rcode)
+            if rcode != 0 and hdr[2] == 0:
+                rec["rejected"] = True
+        rec["opcode"] = opcode
+        rec["opcode_name"] = C.opcode_name(opcode, self._netbios)
+
+    def _enqueue(self, table: dict, trans_id: int, session: _Session) -> None:
+        queue = table.get(trans_id)
+        if queue is None:
+            if len(table) > MAX_PENDING_QUERY_IDS:
+                self._log_all(table)
+            table[trans_id] = deque((session,))
+            return
+        if len(queue) > MAX_PENDING_MSGS:
+            for s in queue:
+                self.ctx.emit("dns", s.rec)
+            queue.clear()
+        queue.append(session)
+
+    def _log_all(self, table: dict) -> None:
+        for queue in table.values():
+            for s in queue:
+                self.ctx.emit("dns", s.rec)
+        table.clear()
+
+    def _flush_pending(self) -> None:
+        if self._pending_query is not None:
+            self.ctx.emit("dns", self._pending_query.rec)
+            self._pending_query = None
+        self._log_all(self._pending_queries)
+        self._log_all(self._pending_replies)
+
+
+def _pop(table: dict, trans_id: int) -> _Session:
+    queue = table[trans_id]
+    session = queue.popleft()
+    if not queue:
+        del table[trans_id]
+    return session
+
+
+def _prerequisite_text(owner: bytes, rtype: int, rclass: int) -> str:
+    """RFC 2136 §2.4 prerequisites, worded as main.zeek's dns_dynamic_update_pre."""
+    name = lower_text(owner)
+    if rclass == C.CLASS_NONE and rtype == C.ANY:
+        what = f"NameNotInUse {name}"
+    elif rclass == C.CLASS_ANY and rtype == C.ANY:
+        what = f"NameInUse {name}"
+    elif rclass == C.CLASS_NONE:
+        what = f"NoRRSet {C.qtype_name(rtype)} {name}"
+    else:
+        what = f"RRSetExists {C.qtype_name(rtype)} {name}"
+    return f"pre: {what}"
+
+
+def _update_text(owner: bytes, rtype: int, rclass: int, reply: str | None) -> str | None:
+    """RFC 2136 §2.5 updates, worded as main.zeek's dns_dynamic_update_del / do_reply."""
+    name = lower_text(owner)
+    if rclass == C.CLASS_ANY and rtype == C.ANY:
+        return f"del: RRSet * {name}"
+    if rclass == C.CLASS_NONE:
+        return f"del: RR {C.qtype_name(rtype)} {name}"
+    if rclass == C.CLASS_ANY:
+        return f"del: RRSet {C.qtype_name(rtype)}"
+    if reply is None or reply == "":
+        return reply
+    if rtype in (C.A, C.AAAA, C.A6):
+        reply = f"{C.qtype_name(rtype)} {name} {reply}"
+    return f"add: {reply}"

@@ -1,0 +1,251 @@
+"""DNS wire format (RFC 1035 §4): header, names, questions and resource records, sans-IO.
+
+Why not dnspython: its ``message.from_wire`` builds a full object graph per message and
+manages about 15,000 messages/s on the project's 2-core box; the sensor needs at least
+100,000/s on the per-message path, so this module walks the bytes with precompiled
+``struct`` formats and renders each answer straight into the text Zeek's dns.log shows
+(see ``rdata.py`` beside this module for the per-type renderers).
+
+Every function is pure: ``parse_x(buf, offset, ...) -> (value, next_offset)`` over the
+bytes of one whole DNS message (offsets are message-relative, as compression needs).
+Malformed input raises :class:`DNSParseError`, whose ``weird`` is Zeek's weird name for
+the anomaly (or None where Zeek stays silent); anomalies that Zeek notes but parses past
+are appended to the caller's ``weirds`` list as ``(name, addl)``.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from . import consts as C
+
+
+class DNSParseError(Exception):
+    """The message cannot be parsed further; ``weird`` is Zeek's name for why."""
+
+    def __init__(self, weird: str | None, addl: str | None = None, rr: tuple | None = None):
+        super().__init__(weird or "DNS parse stopped")
+        self.weird = weird
+        self.addl = addl
+        #: a record Zeek still reports although parsing stops right after it (TXT)
+        self.rr = rr
+
+
+# --- limits (each one bounds work an attacker can make us do) --------------------------
+
+#: Zeek extracts names into a 513-byte buffer (512 usable); a label that would not fit
+#: raises DNS_label_len_gt_name_len. This also bounds a "10,000-label name" to ~256 labels.
+NAME_BUDGET = 512
+#: RFC 1035 §2.3.4: names are at most 255 octets; longer ones are still parsed (Zeek
+#: only notes DNS_NAME_too_long), up to NAME_BUDGET.
+MAX_NAME_OCTETS = 255
+#: RFC 1035 §2.3.4: labels are at most 63 octets (NetBIOS name service uses longer ones).
+MAX_LABEL = 63
+MAX_LABEL_NETBIOS = 191      # 0xC0 and above are compression pointers
+#: A legitimate name has at most 127 labels, so it never needs more pointer hops than
+#: that; pointers must also point strictly backwards, so loops are impossible anyway.
+MAX_POINTER_HOPS = 127
+#: Zeek's dns_max_queries: a "DNS" message asking more questions is not DNS.
+MAX_QUESTIONS = 25
+
+# --- wire formats ----------------------------------------------------------------------
+
+HEADER = struct.Struct("!6H")          # RFC 1035 §4.1.1: id, flags, qd/an/ns/ar counts
+HEADER_LEN = HEADER.size
+QUESTION_TAIL = struct.Struct("!2H")   # RFC 1035 §4.1.2: qtype, qclass
+RR_HEAD = struct.Struct("!2HIH")       # RFC 1035 §4.1.3: type, class, ttl, rdlength
+_unpack_header = HEADER.unpack_from
+_unpack_qtail = QUESTION_TAIL.unpack_from
+_unpack_rr = RR_HEAD.unpack_from
+
+# Section numbers in a parsed RR tuple.
+ANSWER, AUTHORITY, ADDITIONAL = 1, 2, 3
+
+
+def parse_header(buf: bytes, offset: int = 0) -> tuple[tuple[int, ...], int]:
+    """-> ((id, flags, qdcount, ancount, nscount, arcount), offset after the header)."""
+    if len(buf) - offset < HEADER_LEN:
+        raise DNSParseError("DNS_truncated_len_lt_hdr_len")
+    return _unpack_header(buf, offset), offset + HEADER_LEN
+
+
+def parse_name(buf: bytes, offset: int, weirds: list | None = None,
+               max_label: int = MAX_LABEL) -> tuple[bytes, int]:
+    """A possibly compressed name (RFC 1035 §4.1.4) -> (labels joined by '.', next offset).
+
+    The root name is b"". Labels keep their raw bytes (a label may hold a '.').
+    A pointer must point before itself and the name it points to must end before the
+    pointer (what Zeek enforces), which rules out loops."""
+    end = len(buf)            # where the bytes currently being read must stop
+    pos = offset
+    resume = -1               # offset after the first pointer: where the caller resumes
+    room = NAME_BUDGET
+    hops = 0
+    labels = []
+    while True:
+        if pos >= end:
+            raise DNSParseError("DNS_label_len_gt_pkt")
+        n = buf[pos]
+        if n == 0:
+            pos += 1
+            break
+        if n >= 0xC0:
+            if pos + 1 >= end:
+                raise DNSParseError("DNS_label_len_gt_pkt")
+            target = ((n & 0x3F) << 8) | buf[pos + 1]
+            if resume < 0:
+                resume = pos + 2
+            if target >= pos:
+                raise DNSParseError("DNS_label_forward_compress_offset")
+            hops += 1
+            if hops > MAX_POINTER_HOPS:
+                raise DNSParseError("DNS_label_forward_compress_offset", "too many pointers")
+            end = pos
+            pos = target
+            continue
+        if n > max_label:
+            raise DNSParseError("DNS_label_too_long")
+        pos += 1
+        if pos + n > end:
+            raise DNSParseError("DNS_label_len_gt_pkt")
+        if n >= room:
+            raise DNSParseError("DNS_label_len_gt_name_len")
+        room -= n + 1
+        labels.append(buf[pos:pos + n])
+        pos += n
+    if NAME_BUDGET - room >= MAX_NAME_OCTETS and weirds is not None:
+        weirds.append(("DNS_NAME_too_long", None))
+    return b".".join(labels), (resume if resume >= 0 else pos)
+
+
+def parse_question(buf: bytes, offset: int, weirds: list | None = None,
+                   max_label: int = MAX_LABEL) -> tuple[tuple[bytes, int, int], int]:
+    """-> ((qname, qtype, qclass), next offset)."""
+    name, pos = parse_name(buf, offset, weirds, max_label)
+    if len(buf) - pos < 4:
+        raise DNSParseError("DNS_truncated_quest_too_short")
+    qtype, qclass = _unpack_qtail(buf, pos)
+    return (name, qtype, qclass), pos + 4
+
+
+def parse_rr(buf: bytes, offset: int, section: int, weirds: list, *, netbios: bool = False,
+             udp: bool = True, update: bool = False) -> tuple[tuple, int]:
+    """One resource record -> ((section, owner, type, class, ttl, reply), next offset).
+
+    ``reply`` is the text Zeek's dns.log shows for it: a str (possibly "" where Zeek
+    reports the answer without text, as for WKS), or None where Zeek's dns.log ignores
+    the type (CAA, HINFO, SVCB, OPT, ...). In a dynamic update (``update``), the
+    prerequisite RRs and the deletions carry no rdata to render: reply is None."""
+    owner, pos = parse_name(buf, offset, weirds, MAX_LABEL_NETBIOS if netbios else MAX_LABEL)
+    size = len(buf)
+    if size - pos < 10:
+        raise DNSParseError("DNS_truncated_ans_too_short")
+    rtype, rclass, ttl, rdlen = _unpack_rr(buf, pos)
+    pos += 10
+    rd_end = pos + rdlen
+    if rd_end > size:
+        raise DNSParseError("DNS_truncated_RR_rdlength_lt_len")
+    if update and (section == ANSWER or (section == AUTHORITY and rclass >= C.CLASS_NONE)):
+        return (section, owner, rtype, rclass, ttl, None), rd_end
+    if rdlen == 0 and rd_end < size:
+        raise DNSParseError("DNS_zero_rdlength")
+    render = _renderers_get(rtype)
+    if render is None:
+        reply = _render_unknown(rtype, weirds)
+    elif rtype == C.SRV and netbios:
+        reply = None       # NBSTAT: Zeek does not parse node status answers
+    else:
+        try:
+            reply = render(buf, pos, rdlen, owner, weirds, udp)
+        except DNSParseError as e:
+            if e.rr is not None:
+                e.rr = (section, owner, rtype, rclass, ttl, e.rr)
+            raise
+    return (section, owner, rtype, rclass, ttl, reply), rd_end
+
+
+def parse_message(buf: bytes, *, netbios: bool = False, udp: bool = True,
+                  all_sections: bool = False) -> tuple:
+    """A whole message -> (header, questions, rrs, weirds, error, confirmed).
+
+    Parsing stops at the first malformed part, keeping what came before (``error`` is
+    the DNSParseError, else None). ``confirmed`` is Zeek's test for "this is DNS": the
+    questions and answers parsed. By default the authority and additional sections are
+    skipped, as Zeek skips them unless dns_skip_all_auth/addl are turned off; dynamic
+    updates (opcode 5) are parsed whole, since their updates sit in the authority
+    section."""
+    weirds: list = []
+    questions: list = []
+    rrs: list = []
+    hdr, pos = parse_header(buf)
+    flags = hdr[1]
+    if hdr[2] > MAX_QUESTIONS:
+        return hdr, questions, rrs, weirds, DNSParseError("DNS_Conn_count_too_large"), False
+    update = ((flags >> 11) & 0xF) == C.OP_UPDATE and not netbios
+    max_label = MAX_LABEL_NETBIOS if netbios else MAX_LABEL
+    try:
+        for _ in range(hdr[2]):
+            q, pos = parse_question(buf, pos, weirds, max_label)
+            questions.append(q)
+        for _ in range(hdr[3]):
+            rr, pos = parse_rr(buf, pos, ANSWER, weirds, netbios=netbios, udp=udp,
+                               update=update)
+            rrs.append(rr)
+    except DNSParseError as e:
+        if e.rr is not None:
+            rrs.append(e.rr)
+        return hdr, questions, rrs, weirds, e, False
+    if not (all_sections or update) or (hdr[4] == 0 and hdr[5] == 0):
+        return hdr, questions, rrs, weirds, None, True
+    try:
+        for section, count in ((AUTHORITY, hdr[4]), (ADDITIONAL, hdr[5])):
+            for _ in range(count):
+                rr, pos = parse_rr(buf, pos, section, weirds, netbios=netbios, udp=udp,
+                                   update=update)
+                rrs.append(rr)
+    except DNSParseError as e:
+        if e.rr is not None:
+            rrs.append(e.rr)
+        return hdr, questions, rrs, weirds, e, True
+    return hdr, questions, rrs, weirds, None, True
+
+
+# Question classes a real query uses (mDNS sets the top bit for "unicast response").
+_PLAUSIBLE_CLASSES = frozenset({1, 3, 4, 254, 255})
+
+
+def looks_like_dns(payload: bytes, is_orig: bool) -> bool:
+    """Cheap plausibility test for DNS on a non-standard port (dynamic detection).
+
+    Accepts a bare message (UDP) or one behind TCP's 2-byte length prefix: the header
+    must be sane and the first question must parse with a real type and class."""
+    if _plausible(payload, is_orig):
+        return True
+    if len(payload) >= 2 + HEADER_LEN:
+        size = (payload[0] << 8) | payload[1]
+        if size >= len(payload) - 2:
+            return _plausible(payload[2:2 + size], is_orig)
+    return False
+
+
+def _plausible(msg: bytes, is_orig: bool) -> bool:
+    if len(msg) < HEADER_LEN + 5:
+        return False
+    _id, flags, qd, an, ns, ar = _unpack_header(msg, 0)
+    qr = flags >> 15
+    opcode = (flags >> 11) & 0xF
+    if opcode not in (0, 1, 2, 4, 5, 6) or not 1 <= qd <= 4:
+        return False
+    if is_orig and (qr or an > 16):
+        return False
+    try:
+        (_name, qtype, qclass), _pos = parse_question(msg, HEADER_LEN)
+    except DNSParseError:
+        return False
+    return qtype != 0 and (qclass & 0x7FFF) in _PLAUSIBLE_CLASSES
+
+
+# rdata.py needs parse_name and DNSParseError from above, so it is imported last.
+from .rdata import RENDERERS as _RENDERERS, render_unknown as _render_unknown  # noqa: E402
+
+_renderers_get = _RENDERERS.get
