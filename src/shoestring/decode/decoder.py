@@ -1,0 +1,298 @@
+"""Frame bytes to Packets: link layer, IPv4/IPv6 with extension headers and fragments,
+transport headers, checksums and tunnels. Malformed input becomes a Weird, never an
+exception: every length is checked before it is trusted.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from . import checksum, link, tunnels
+from .fragments import FragmentReassembler
+from .packet import GRE, ICMP, ICMP6, IPIP, IPV6, TCP, UDP, Packet, Tunnel, Weird
+
+IPV4_HEADER = struct.Struct("!BBHHHBBH4s4s")   # RFC 791 §3.1
+IPV6_HEADER = struct.Struct("!IHBB16s16s")     # RFC 8200 §3
+TCP_HEADER = struct.Struct("!HHIIBBHHH")       # RFC 9293 §3.1
+UDP_HEADER = struct.Struct("!HHHH")            # RFC 768
+ICMP_HEADER = struct.Struct("!BBH")            # RFC 792 / RFC 4443
+
+# IPv6 extension headers we walk through (RFC 8200 §4): hop-by-hop, routing,
+# destination options, mobility, HIP, shim6 — all "(next, len8)" shaped; AH and
+# fragment are handled on their own.
+IPV6_EXT_GENERIC = frozenset({0, 43, 60, 139, 140})
+IPV6_FRAGMENT, IPV6_AH, IPV6_NO_NEXT, IPV6_MOBILITY = 44, 51, 59, 135
+MAX_IPV6_EXT_HEADERS = 32       # more than this is an evasion attempt, not a real stack
+
+# Zeek's Tunnel::max_depth default: deeper nesting is reported, not followed.
+MAX_TUNNEL_DEPTH = 2
+
+
+class Decoder:
+    """Decodes frames; keeps only the state that spans packets (fragments)."""
+
+    def __init__(self, ignore_checksums: bool = False):
+        self.ignore_checksums = ignore_checksums
+        self.fragments = FragmentReassembler()
+
+    def decode(self, ts: float, linktype: int, frame: bytes,
+               out: list[Packet], weirds: list[Weird]) -> None:
+        """Append the packets found in ``frame`` (outer first) to ``out``."""
+        decoder = link.LINK_DECODERS.get(linktype)
+        if decoder is None:
+            weirds.append(Weird("unknown_link_type", str(linktype)))
+            return
+        try:
+            etype, pos = decoder(frame, 0)
+        except (IndexError, struct.error):
+            weirds.append(Weird("truncated_link_header"))
+            return
+        if etype is None:
+            if pos:
+                weirds.append(Weird(pos))
+            return
+        self.network(ts, etype, frame, pos, None, 0, out, weirds)
+
+    # -- network layer ----------------------------------------------------------------
+
+    def network(self, ts: float, etype: int, frame: bytes, pos: int,
+                parent: Tunnel | None, depth: int, out: list, weirds: list) -> None:
+        if etype == link.IP_BY_VERSION:
+            if len(frame) <= pos:
+                weirds.append(Weird("truncated_IP"))
+                return
+            version = frame[pos] >> 4
+            etype = link.ETH_IPV4 if version == 4 else link.ETH_IPV6 if version == 6 else 0
+            if not etype:
+                weirds.append(Weird("unknown_protocol", f"IP version {version}"))
+                return
+        if etype == link.ETH_IPV4:
+            self.ipv4(ts, frame, pos, parent, depth, out, weirds)
+        else:
+            self.ipv6(ts, frame, pos, parent, depth, out, weirds)
+
+    def ipv4(self, ts, frame, pos, parent, depth, out, weirds) -> None:
+        if len(frame) < pos + 20:
+            weirds.append(Weird("truncated_IP"))
+            return
+        vhl, _tos, total, ident, frag, _ttl, proto, _sum, src, dst = \
+            IPV4_HEADER.unpack_from(frame, pos)
+        if vhl >> 4 != 4:
+            weirds.append(Weird("bad_IP_version"))
+            return
+        hlen = (vhl & 0x0F) * 4
+        if hlen < 20:
+            weirds.append(Weird("bad_IP_header_len", src=src, dst=dst))
+            return
+        if len(frame) < pos + hlen:
+            weirds.append(Weird("truncated_IP", src=src, dst=dst))
+            return
+        if total == 0:                         # TCP segmentation offload: trust the frame
+            total = len(frame) - pos
+        if total < hlen:
+            weirds.append(Weird("bad_IP_len", src=src, dst=dst))
+            return
+        header = frame[pos:pos + hlen]
+        if not self.ignore_checksums and not checksum.valid(header):
+            weirds.append(Weird("bad_IP_checksum", src=src, dst=dst))
+            return
+        body = frame[pos + hlen:pos + total]   # drops Ethernet padding
+        if frag & 0x3FFF:                      # MF set or non-zero offset
+            more, offset = bool(frag & 0x2000), (frag & 0x1FFF) * 8
+            names: list[str] = []
+            whole = self.fragments.add((src, dst, ident, proto), ts, offset, body, more, names)
+            weirds.extend(Weird(n, src=src, dst=dst) for n in names)
+            if whole is None:
+                return
+            body = whole
+            total = hlen + len(body)
+        self.transport(ts, src, dst, proto, total, body, total - hlen, header,
+                       parent, depth, out, weirds)
+
+    def ipv6(self, ts, frame, pos, parent, depth, out, weirds) -> None:
+        if len(frame) < pos + 40:
+            weirds.append(Weird("truncated_IPv6"))
+            return
+        vtf, plen, nxt, _hops, src, dst = IPV6_HEADER.unpack_from(frame, pos)
+        if vtf >> 28 != 6:
+            weirds.append(Weird("bad_IP_version"))
+            return
+        if plen == 0:                          # jumbogram or offload: trust the frame
+            plen = len(frame) - pos - 40
+        total = plen + 40
+        data = frame[pos + 40:pos + total]
+        header = frame[pos:pos + 40]
+        off = 0
+        for _ in range(MAX_IPV6_EXT_HEADERS):
+            if nxt in IPV6_EXT_GENERIC or nxt == IPV6_MOBILITY:
+                if len(data) < off + 2:
+                    weirds.append(Weird("truncated_IPv6", src=src, dst=dst))
+                    return
+                if nxt == IPV6_MOBILITY:
+                    # Mobility header (RFC 6275): Zeek reports and stops here.
+                    weirds.append(Weird("mobility_piggyback" if data[off] != IPV6_NO_NEXT
+                                        else "unknown_mobility_type", src=src, dst=dst))
+                    return
+                nxt, off = data[off], off + (data[off + 1] + 1) * 8
+            elif nxt == IPV6_AH:
+                if len(data) < off + 2:
+                    weirds.append(Weird("truncated_IPv6", src=src, dst=dst))
+                    return
+                nxt, off = data[off], off + (data[off + 1] + 2) * 4
+            elif nxt == IPV6_FRAGMENT:
+                if len(data) < off + 8:
+                    weirds.append(Weird("truncated_IPv6", src=src, dst=dst))
+                    return
+                frag_next = data[off]
+                frag_off_m, ident = struct.unpack_from("!HI", data, off + 2)
+                more, offset = bool(frag_off_m & 1), frag_off_m & 0xFFF8
+                body = data[off + 8:]
+                if not more and offset == 0:   # an atomic fragment: nothing to reassemble
+                    nxt, off = frag_next, off + 8
+                    continue
+                names: list[str] = []
+                whole = self.fragments.add((src, dst, ident, frag_next), ts, offset, body,
+                                           more, names)
+                weirds.extend(Weird(n, src=src, dst=dst) for n in names)
+                if whole is None:
+                    return
+                data, off, nxt = whole, 0, frag_next
+                total = 40 + len(whole)
+            else:
+                break
+            if off > len(data):
+                weirds.append(Weird("truncated_IPv6", src=src, dst=dst))
+                return
+        else:
+            weirds.append(Weird("excessive_IPv6_extension_headers", src=src, dst=dst))
+            return
+        if nxt == IPV6_NO_NEXT:
+            return
+        body = data[off:]
+        self.transport(ts, src, dst, nxt, total, body, len(body), header,
+                       parent, depth, out, weirds)
+
+    # -- transport layer ----------------------------------------------------------------
+
+    def transport(self, ts, src, dst, proto, ip_len, body, body_len, ip_header,
+                  parent, depth, out, weirds) -> None:
+        if proto in (IPIP, IPV6):
+            self._ip_tunnel(ts, src, dst, proto, body, parent, depth, out, weirds)
+            return
+        if proto == GRE:
+            self._gre(ts, src, dst, body, parent, depth, out, weirds)
+            return
+        pkt = Packet(ts, src, dst, proto, ip_len)
+        pkt.parent = parent
+        pkt.ip_hdr = ip_header
+        if proto == TCP:
+            if len(body) < 20:
+                weirds.append(Weird("truncated_header", "TCP", src, dst))
+                return
+            (pkt.sport, pkt.dport, pkt.seq, pkt.ack, off_byte, pkt.flags, pkt.win,
+             _sum, _urg) = TCP_HEADER.unpack_from(body, 0)
+            hlen = (off_byte >> 4) * 4
+            if hlen < 20:
+                weirds.append(Weird("bad_TCP_header_len", "", src, dst))
+                return
+            if hlen > len(body) or hlen > body_len:
+                weirds.append(Weird("truncated_header", "TCP", src, dst))
+                return
+            pkt.tcp_opts = body[20:hlen]
+            pkt.payload = body[hlen:]
+            pkt.payload_len = body_len - hlen
+            if not self.ignore_checksums and len(body) >= body_len and \
+                    not checksum.valid(body, checksum.pseudo_header_sum(src, dst, TCP,
+                                                                        body_len)):
+                pkt.bad_checksum = True
+        elif proto == UDP:
+            if len(body) < 8:
+                weirds.append(Weird("truncated_header", "UDP", src, dst))
+                return
+            pkt.sport, pkt.dport, ulen, usum = UDP_HEADER.unpack_from(body, 0)
+            pkt.payload = body[8:]
+            pkt.payload_len = body_len - 8
+            if ulen != body_len and ulen > 8:
+                # Zeek trusts the smaller of the two and reports the mismatch.
+                weirds.append(Weird("UDP_datagram_length_mismatch",
+                                    f"{ulen} != {body_len}", src, dst))
+                if ulen < body_len:
+                    pkt.payload = body[8:ulen]
+                    pkt.payload_len = ulen - 8
+            if not self.ignore_checksums and len(body) >= body_len and \
+                    (usum or len(src) == 16) and \
+                    not checksum.valid(body[:max(ulen, 8)] if ulen <= body_len else body,
+                                       checksum.pseudo_header_sum(
+                                           src, dst, UDP, min(ulen, body_len) or body_len)):
+                pkt.bad_checksum = True
+            if depth < MAX_TUNNEL_DEPTH and not pkt.bad_checksum:
+                self._udp_tunnel(pkt, depth, out, weirds)
+                return
+        elif proto in (ICMP, ICMP6):
+            if len(body) < 8:
+                weirds.append(Weird("truncated_header", "ICMP", src, dst))
+                return
+            pkt.icmp_type, pkt.icmp_code, _sum = ICMP_HEADER.unpack_from(body, 0)
+            pkt.payload = body[8:]
+            pkt.payload_len = body_len - 8
+            if not self.ignore_checksums and len(body) >= body_len:
+                initial = checksum.pseudo_header_sum(src, dst, ICMP6, body_len) \
+                    if proto == ICMP6 else 0
+                if not checksum.valid(body[:body_len], initial):
+                    pkt.bad_checksum = True
+        else:
+            pkt.payload = body
+            pkt.payload_len = body_len
+        out.append(pkt)
+
+    def _ip_tunnel(self, ts, src, dst, proto, body, parent, depth, out, weirds) -> None:
+        if depth >= MAX_TUNNEL_DEPTH:
+            weirds.append(Weird("exceeded_tunnel_max_depth", "", src, dst))
+            return
+        etype = link.ETH_IPV4 if proto == IPIP else link.ETH_IPV6
+        self.network(ts, etype, body, 0, Tunnel("Tunnel::IP", src, dst), depth + 1,
+                     out, weirds)
+
+    def _gre(self, ts, src, dst, body, parent, depth, out, weirds) -> None:
+        found = tunnels.gre(body)
+        if found is None:
+            weirds.append(Weird("unknown_gre_version" if len(body) >= 2 and body[1] & 7 > 1
+                                else "unknown_gre_protocol", "", src, dst))
+            return
+        if depth >= MAX_TUNNEL_DEPTH:
+            weirds.append(Weird("exceeded_tunnel_max_depth", "", src, dst))
+            return
+        self._inner(ts, found, body, Tunnel("Tunnel::GRE", src, dst), depth, out, weirds)
+
+    def _udp_tunnel(self, pkt: Packet, depth: int, out: list, weirds: list) -> None:
+        spec = tunnels.UDP_TUNNELS.get(pkt.dport) or tunnels.UDP_TUNNELS.get(pkt.sport)
+        out.append(pkt)
+        if spec is None or not pkt.payload:
+            return
+        kind, _service, parse = spec
+        found = parse(pkt.payload)
+        if found is None:
+            return
+        tunnel = Tunnel(kind, pkt.src, pkt.dst, pkt.sport, pkt.dport, outer=pkt)
+        pkt.tunnel = tunnel
+        self._inner(pkt.ts, found, pkt.payload, tunnel, depth, out, weirds)
+
+    def _inner(self, ts, found, data, tunnel, depth, out, weirds) -> None:
+        """Decode what a tunnel carries; the inner packets name ``tunnel`` as parent
+        (conn.log's tunnel_parents holds the innermost tunnel only, as Zeek's)."""
+        kind, etype, pos = found
+        if kind == tunnels.INNER_IP:
+            self.network(ts, etype or link.IP_BY_VERSION, data, pos, tunnel, depth + 1,
+                         out, weirds)
+            return
+        decoder = link.ethernet if kind == tunnels.INNER_ETHERNET else link.ieee80211
+        try:
+            etype, where = decoder(data, pos)
+        except (IndexError, struct.error):
+            weirds.append(Weird("truncated_link_header"))
+            return
+        if etype is None:
+            if where:
+                weirds.append(Weird(where))
+            return
+        self.network(ts, etype, data, where, tunnel, depth + 1, out, weirds)
