@@ -52,6 +52,10 @@ def _key_fields(cert: x509.Certificate) -> dict:
     return out
 
 
+_SAN_UNSET = {"san.dns": None, "san.uri": None, "san.email": None, "san.ip": None}
+_BC_UNSET = {"basic_constraints.ca": None, "basic_constraints.path_len": None}
+
+
 def _san_fields(cert: x509.Certificate) -> dict:
     dns, uri, email, ip = [], [], [], []
     try:
@@ -76,7 +80,7 @@ def _constraints(cert: x509.Certificate) -> dict:
     try:
         bc = cert.extensions.get_extension_for_class(x509.BasicConstraints).value
     except (x509.ExtensionNotFound, ValueError):
-        return {"basic_constraints.ca": None, "basic_constraints.path_len": None}
+        return dict(_BC_UNSET)
     return {"basic_constraints.ca": bc.ca, "basic_constraints.path_len": bc.path_length}
 
 
@@ -108,12 +112,14 @@ def describe(der: bytes) -> dict:
         "certificate.key_alg": key_alg,
         "certificate.sig_alg": sig_alg,
     }
-    record.update(_key_fields(cert))
-    for part in (_san_fields, _constraints):
-        try:
-            record.update(part(cert))
-        except Exception:      # a broken extension leaves its fields unset, not the record
-            pass
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        record.update(_key_fields(cert))
+        for part, unset in ((_san_fields, _SAN_UNSET), (_constraints, _BC_UNSET)):
+            try:
+                record.update(part(cert))
+            except Exception:  # a broken extension leaves its fields unset, not the record
+                record.update(unset)
     return record
 
 
