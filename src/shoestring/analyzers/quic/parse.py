@@ -65,16 +65,17 @@ def parse_long_header(buf, off: int = 0) -> LongHeader:
         raise QUICParseError("long header shorter than 7 bytes", "QUIC_truncated_packet")
     first = buf[off]
     version = int.from_bytes(buf[off + 1:off + 5], "big")
+    types = C.packet_types(version)         # None: VN or unknown, whose CIDs may be 255 long
     p = off + 5
     dlen = buf[p]
-    if dlen > MAX_CID_LEN and version != C.VERSION_NEGOTIATION:
+    if dlen > MAX_CID_LEN and types is not None:
         raise QUICParseError(f"DCID of {dlen} bytes", "QUIC_invalid_connection_id_length")
     if p + 1 + dlen >= n:
         raise QUICParseError("truncated DCID", "QUIC_truncated_packet")
     dcid = bytes(buf[p + 1:p + 1 + dlen])
     p += 1 + dlen
     slen = buf[p]
-    if slen > MAX_CID_LEN and version != C.VERSION_NEGOTIATION:
+    if slen > MAX_CID_LEN and types is not None:
         raise QUICParseError(f"SCID of {slen} bytes", "QUIC_invalid_connection_id_length")
     if p + 1 + slen > n:
         raise QUICParseError("truncated SCID", "QUIC_truncated_packet")
@@ -85,7 +86,6 @@ def parse_long_header(buf, off: int = 0) -> LongHeader:
         versions = tuple(int.from_bytes(buf[p + 4 * i:p + 4 * i + 4], "big")
                          for i in range(count))
         return LongHeader(first, version, dcid, scid, None, b"", -1, n, versions)
-    types = C.packet_types(version)
     if types is None:                           # cannot know the layout: it ends the datagram
         return LongHeader(first, version, dcid, scid, None, b"", -1, n, ())
     ptype = types[(first >> 4) & 0x03]
