@@ -109,3 +109,8 @@ class Store:
     def day_dirs(self) -> list[str]:
         return sorted(p.name for p in self.root.iterdir()
                       if p.is_dir() and DAY_RE.match(p.name))
+
+
+def store_from_args(args) -> Store:
+    """The store a command's --store (or the config, or the environment) names."""
+    return Store.open(configmod.resolve_store_dir(getattr(args, "store", None)))

@@ -1,0 +1,178 @@
+"""Query the store with DuckDB: one view per log over its Parquet copies, Zeek's field
+names as columns, ts a timestamp (UTC), files pruned by time range from the ledger,
+every query under a time limit (a timer thread interrupts DuckDB)."""
+
+from __future__ import annotations
+
+import calendar
+import re
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from ..errors import UserError
+from ..logs import schema as schemas
+from . import index
+from .ledger import read as read_ledger
+from .retention import live_files
+
+# DuckDB's own threads: the box has two cores and a sensor running beside the query.
+DUCKDB_THREADS = 2
+
+
+class QueryError(UserError):
+    """A query that failed or ran out of time: exit 1 (the user's SQL may be fine)."""
+
+    exit_code = 1
+
+
+@dataclass
+class TimeRange:
+    first: float | None = None       # epoch seconds, inclusive
+    last: float | None = None        # epoch seconds, exclusive
+
+    def overlaps(self, lo: float | None, hi: float | None) -> bool:
+        if lo is None or hi is None:
+            return True
+        return (self.first is None or hi >= self.first) and \
+               (self.last is None or lo < self.last)
+
+    @property
+    def days(self) -> tuple[str | None, str | None]:
+        fmt = lambda t: time.strftime("%Y-%m-%d", time.gmtime(t))   # noqa: E731
+        return (fmt(self.first) if self.first is not None else None,
+                fmt(self.last - 1e-6) if self.last is not None else None)
+
+
+_STAMP_FORMATS = (("%Y-%m-%d", 86400), ("%Y-%m-%dT%H:%M", 60), ("%Y-%m-%d %H:%M", 60),
+                  ("%Y-%m-%dT%H:%M:%S", 1), ("%Y-%m-%d %H:%M:%S", 1))
+
+
+def parse_time(text: str, end: bool = False) -> float:
+    """A --from/--to value (UTC): a date, date and time, or epoch seconds. For --to, a
+    date means the end of that day (the range includes it)."""
+    text = text.strip().rstrip("Z")
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    for fmt, unit in _STAMP_FORMATS:
+        try:
+            start = calendar.timegm(time.strptime(text, fmt))
+        except ValueError:
+            continue
+        return float(start + unit if end else start)
+    raise UserError(f"cannot read the time {text!r}: use 2026-11-28, "
+                    "2026-11-28T10:00 (UTC) or epoch seconds")
+
+
+def time_range(first: str | None, last: str | None) -> TimeRange:
+    rng = TimeRange(parse_time(first) if first else None,
+                    parse_time(last, end=True) if last else None)
+    if rng.first is not None and rng.last is not None and rng.first >= rng.last:
+        raise UserError("--from must be before --to")
+    return rng
+
+
+def parquet_files(store, rng: TimeRange) -> dict[str, list[str]]:
+    """log -> its Parquet copies whose records overlap ``rng`` (from the ledger)."""
+    entries, _ = read_ledger(store.ledger_path)
+    out: dict[str, list[str]] = {}
+    for path, entry in sorted(live_files(entries).items()):
+        if entry.get("form") == "parquet" and rng.overlaps(entry.get("first_ts"),
+                                                            entry.get("last_ts")):
+            out.setdefault(entry["log"], []).append(str(store.root / path))
+    return out
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _stamp(epoch: float) -> str:
+    return "TIMESTAMP " + _literal(time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(epoch))
+                                   + f".{int(round(epoch % 1 * 1e6)):06d}")
+
+
+def connect(store, rng: TimeRange) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
+    """A DuckDB connection with a view per log; the names of logs that have data."""
+    con = duckdb.connect(":memory:", config={"threads": DUCKDB_THREADS})
+    files = parquet_files(store, rng)
+    where = []
+    if rng.first is not None:
+        where.append(f"ts >= {_stamp(rng.first)}")
+    if rng.last is not None:
+        where.append(f"ts < {_stamp(rng.last)}")
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    for name, log_schema in sorted(schemas.all_schemas().items()):
+        view = '"' + name.replace('"', '""') + '"'
+        if name in files:
+            listed = ", ".join(_literal(p) for p in files[name])
+            con.execute(f"CREATE VIEW {view} AS SELECT * FROM read_parquet([{listed}], "
+                        f"union_by_name = true){clause}")
+        else:
+            empty = index.arrow_schema(log_schema).empty_table()
+            con.register(f"_empty_{name}", empty)
+            con.execute(f'CREATE VIEW {view} AS SELECT * FROM "_empty_{name}"')
+    return con, sorted(files)
+
+
+@contextmanager
+def time_limit(con: duckdb.DuckDBPyConnection, seconds: float):
+    """Interrupt DuckDB from a timer thread when ``seconds`` pass."""
+    fired = threading.Event()
+
+    def stop():
+        fired.set()
+        con.interrupt()
+
+    timer = threading.Timer(seconds, stop)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    except duckdb.Error as exc:
+        if fired.is_set():
+            raise QueryError(f"the query took longer than {seconds:g} s and was stopped "
+                             "(narrow it with --from/--to, or raise query_timeout_s)"
+                             ) from None
+        raise QueryError(f"query failed: {str(exc).splitlines()[0]}") from None
+    finally:
+        timer.cancel()
+
+
+@dataclass
+class Result:
+    columns: list[str]
+    rows: list[tuple]
+    path: str | None = None          # the log, when the result comes from exactly one
+
+
+def run(store, sql: str, rng: TimeRange, timeout: float | None = None,
+        limit: int | None = None) -> Result:
+    timeout = timeout or store.config.query_timeout_s
+    con, _ = connect(store, rng)
+    try:
+        with time_limit(con, timeout):
+            cursor = con.execute(sql)
+            if cursor.description is None:
+                return Result([], [])
+            columns = [d[0] for d in cursor.description]
+            rows = cursor.fetchmany(limit) if limit else cursor.fetchall()
+    finally:
+        con.close()
+    return Result(columns, rows, _single_log(sql))
+
+
+def _single_log(sql: str) -> str | None:
+    words = set(re.findall(r'"([^"]+)"|([A-Za-z_][A-Za-z0-9_]*)', sql))
+    names = {a or b for a, b in words} & set(schemas.all_schemas())
+    return names.pop() if len(names) == 1 else None
+
+
+def arrow_type_names(log: str) -> dict[str, pa.DataType]:
+    return {f.name: f.type for f in index.arrow_schema(schemas.get(log))}
