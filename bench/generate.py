@@ -48,9 +48,9 @@ MIX = (("dns", 40), ("tls", 24), ("quic", 10), ("http", 7), ("ntp", 3), ("ping",
 class Office:
     """The hosts, servers and the random stream that pick each next conversation."""
 
-    def __init__(self, hosts: int, seed: int, max_bulk: int = 8_000_000):
+    def __init__(self, hosts: int, seed: int, max_transfer: int = 8_000_000):
         self.rng = random.Random(seed)
-        self.max_bulk = max_bulk
+        self.max_transfer = max_transfer
         r = self.rng
         self.clients = [C.endpoint(f"10.20.{i // 250}.{i % 250 + 2}") for i in range(hosts)]
         self.v6 = {i: C.endpoint(f"2001:db8:20::{i + 2:x}") for i in range(0, hosts, 10)}
@@ -95,18 +95,19 @@ class Office:
             c, v6 = self.client()
             site = r.choice(SITES)
             return C.tls_session(r, c, self.server(site, 443, v6), t, site, tls13=r.random() < 0.8,
-                                 up=r.randint(300, 4000), down=int(r.paretovariate(1.2) * 6000),
+                                 up=r.randint(300, 4000),
+                                 down=min(int(r.paretovariate(1.2) * 6000), self.max_transfer),
                                  rtt=r.uniform(0.005, 0.08))
         if kind == "quic":
             c, v6 = self.client()
             site = r.choice(QUIC_SITES)
             return C.quic_session(r, c, self.server(site, 443, v6), t, site,
-                                  down=min(int(r.paretovariate(1.1) * 15000), 1_000_000))
+                                  down=min(int(r.paretovariate(1.1) * 15000), 1_000_000, self.max_transfer))
         if kind == "http":
             c, v6 = self.client()
             site = r.choice(SITES)
             return C.http_get(r, c, self.server(site, 80, v6), t, site, r.choice(("/", "/index.html", "/ncsi.txt", "/connecttest.txt")),
-                              body_size=r.randint(20, 30000), requests=r.choice((1, 1, 2, 4)))
+                              body_size=min(r.randint(20, 30000), self.max_transfer), requests=r.choice((1, 1, 2, 4)))
         if kind == "ntp":
             c, _ = self.client(False)
             req = b"\xe3\x00\x06\xec" + b"\x00" * 36 + r.randbytes(8)
@@ -126,7 +127,7 @@ class Office:
             return C.ssh_session(r, c, self.ssh, t, session_bytes=r.randint(800, 20000))
         if kind == "bulk":
             c, _ = self.client(False)
-            size = min(int(r.paretovariate(1.0) * 200_000), self.max_bulk)
+            size = min(int(r.paretovariate(1.0) * 200_000), self.max_transfer)
             return C.bulk_transfer(r, c, self.files, t, size, upload=r.random() < 0.3,
                                    rate=r.choice((12.5e6, 50e6, 100e6)), rtt=0.0005)
         if kind == "dhcp":
@@ -155,9 +156,9 @@ class Office:
         return self.kinds[-1]
 
 
-def office_packets(hosts: int, seed: int, rate: float = 150.0, max_bulk: int = 8_000_000):
+def office_packets(hosts: int, seed: int, rate: float = 150.0, max_transfer: int = 8_000_000):
     """Endless time-ordered (ts, frame) stream of the office mix; `rate` conversations/s."""
-    office = Office(hosts, seed, max_bulk)
+    office = Office(hosts, seed, max_transfer)
     rng, heap, seq = office.rng, [], itertools.count()
     for conv in office.prelude(START):
         heapq.heappush(heap, (conv[0][0], next(seq), 0, conv))
@@ -228,7 +229,7 @@ def main(argv=None) -> int:
     ap.add_argument("--hosts", type=int, default=2000, help="office hosts")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--rate", type=float, default=150.0, help="new conversations per second")
-    ap.add_argument("--max-bulk", type=int, default=8_000_000, help="largest bulk transfer, bytes")
+    ap.add_argument("--max-transfer", type=int, default=8_000_000, help="cap on the bytes any one conversation moves (small samples)")
     ap.add_argument("--concurrent", type=int, metavar="FLOWS",
                     help="instead: FLOWS connections all open at once (memory test)")
     ap.add_argument("--nano", action="store_true", help="nanosecond pcap")
@@ -237,7 +238,7 @@ def main(argv=None) -> int:
     if args.concurrent:
         stream = concurrent_packets(args.concurrent, args.seed)
     else:
-        stream = itertools.islice(office_packets(args.hosts, args.seed, args.rate, args.max_bulk),
+        stream = itertools.islice(office_packets(args.hosts, args.seed, args.rate, args.max_transfer),
                                   args.packets)
     with PcapWriter(args.out, nano=args.nano) as w:
         for ts, frame in stream:
