@@ -139,6 +139,18 @@ class StoreOutput:
         if time.monotonic() - self._last_flush >= self.flush_interval:
             self.flush()
 
+    def _write_own(self, log: str, record: dict) -> None:
+        """A record the store adds itself (a disk-budget notice): journaled with a mark,
+        so it never counts as one of the import's records."""
+        handle = self._open.get(log)
+        if handle is None:
+            handle = self._start(log, int(self.clock // HOUR) * HOUR)
+        line = self._format(log).line(record)
+        handle.own.add(len(handle.lines))
+        handle.lines.append(line)
+        self.journal.pending.append(f"{journal.OWN_PREFIX}{log}\t{handle.stem}\t{line}")
+        self.counts[log] = self.counts.get(log, 0) + 1
+
     def flush(self) -> None:
         self.journal.flush(sync=True)
         self._last_flush = time.monotonic()
@@ -192,7 +204,7 @@ class StoreOutput:
                                              self.source, self.taken - kept, self.seg)
         self._rewrite_open()
         previous.unlink(missing_ok=True)
-        self._maybe_prune()
+        self._maybe_prune(check_budget=True)
 
     def _rewrite_open(self) -> None:
         for handle in self._open.values():
@@ -276,11 +288,26 @@ class StoreOutput:
             self._open[handle.log] = handle
         return sum(len(h.lines) - len(h.own) for h in self._open.values())
 
-    def _maybe_prune(self) -> None:
+    def _maybe_prune(self, check_budget: bool = False) -> None:
         now = time.time()
-        if now - self._last_prune >= PRUNE_EVERY_S:
-            self._last_prune = now
-            retention.prune(self.store, self.sealer, now=now)
+        if now - self._last_prune < PRUNE_EVERY_S:
+            return
+        self._last_prune = now
+        retention.prune(self.store, self.sealer, now=now)
+        if check_budget and self.clock is not None:
+            self._budget_notice()
+
+    def _budget_notice(self) -> None:
+        """Say it loudly, once a day, in notice.log: the window will not fit the disk."""
+        fc = retention.forecast(self.store, read_ledger(self.store.ledger_path)[0])
+        warning = fc.warning()
+        marker = self.store.state_dir / "budget-warned"
+        today = time.strftime("%Y-%m-%d", time.gmtime())
+        if warning is None or (marker.is_file() and marker.read_text() == today):
+            return
+        self._write_own("notice", {"ts": self.clock, "note": "Store::Disk_Budget",
+                                   "msg": warning, "actions": {"Notice::ACTION_LOG"}})
+        write_atomic(marker, today.encode())
 
 
 def _line_ts(line: str) -> float | None:
