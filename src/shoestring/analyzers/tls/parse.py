@@ -111,8 +111,9 @@ def u16_list(data: bytes) -> list[int]:
 
 
 def _text(raw: bytes) -> str:
-    # Names are ASCII on the wire (IDNA); anything else is kept visible, escaped as Zeek does.
-    return raw.decode("utf-8", "backslashreplace")
+    # Names are ASCII on the wire (IDNA). Other bytes survive as surrogates, which the log
+    # writers print as \xNN the way Zeek does, and fingerprints can recover exactly.
+    return raw.decode("utf-8", "surrogateescape")
 
 
 def parse_extensions(body: bytes, off: int) -> list[tuple[int, bytes]]:
