@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from ..base import Analyzer, ConnContext
 from ..tls.ciphers import cipher_name
-from ..tls.consts import HS_CLIENT_HELLO, HS_SERVER_HELLO, curve_name, version_name
+from ..tls.consts import (EXT_PRE_SHARED_KEY, HS_CLIENT_HELLO, HS_SERVER_HELLO, curve_name,
+                          version_name)
 from ..tls.fingerprints import ja3, ja3s, ja4
 from ..tls.parse import TLSParseError, parse_client_hello, parse_server_hello
 from . import consts as C
@@ -33,7 +34,6 @@ MAX_PACKETS_PER_DATAGRAM = 128
 MAX_SSL_HISTORY = 100           # Zeek's SSL::max_ssl_history_length
 
 _LONG_LETTER = {C.INITIAL: "I", C.HANDSHAKE: "H", C.ZERO_RTT: "Z"}
-_EXT_PRE_SHARED_KEY = 41        # RFC 8446 §4.2.11
 
 
 class QuicAnalyzer(Analyzer):
@@ -252,7 +252,7 @@ class QuicAnalyzer(Analyzer):
             rec["client_protocol"] = ch.alpn[0]
             if len(ch.alpn) > 1:
                 self.ctx.weird("QUIC_many_protocols", _zeek_vector(ch.alpn), ts)
-        if is_orig and any(t == _EXT_PRE_SHARED_KEY for t, _ in ch.extensions):
+        if is_orig and any(t == EXT_PRE_SHARED_KEY for t, _ in ch.extensions):
             self._client_psk = True
         self._ssl_add(is_orig, "c")
         if rec is not None:
@@ -279,8 +279,11 @@ class QuicAnalyzer(Analyzer):
             self._add(False, "s")
 
     def _ssl_add(self, is_orig: bool, letter: str) -> None:
-        if len(self._ssl_hist) < MAX_SSL_HISTORY:
-            self._ssl_hist.append(letter.upper() if is_orig else letter)
+        if len(self._ssl_hist) >= MAX_SSL_HISTORY:
+            return
+        self._ssl_hist.append(letter.upper() if is_orig else letter)
+        if len(self._ssl_hist) == MAX_SSL_HISTORY:
+            self.ctx.weird("SSL_max_ssl_history_length_reached", str(MAX_SSL_HISTORY))
 
 
 def _zeek_vector(items: list) -> str:
