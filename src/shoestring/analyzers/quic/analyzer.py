@@ -65,9 +65,12 @@ class QuicAnalyzer(Analyzer):
         try:
             self._datagram(is_orig, data, ts)
         except QUICParseError as e:
-            self.ctx.weird(e.weird, str(e), ts)
-            if not self._confirmed:
-                self._give_up(str(e))
+            # Before an Initial decrypted this is simply not QUIC (Zeek: a violation, no
+            # weird); inside a confirmed connection it is an anomaly worth a weird.
+            if self._confirmed:
+                self.ctx.weird(e.weird, str(e), ts)
+            else:
+                self._give_up(f"{e.weird}: {e}")
         except Exception as e:                  # a bug must not take the sensor down
             self.ctx.weird("QUIC_analyzer_error", f"{type(e).__name__}: {e}", ts)
             self._give_up(f"internal error: {e}")
