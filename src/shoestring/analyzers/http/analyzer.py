@@ -1,0 +1,536 @@
+"""Per-connection HTTP analyzer: pairs requests with replies and writes http.log and files.log.
+
+Two :class:`~.parse.HttpStream` parsers (one per direction) turn bytes into events; this
+module applies them the way Zeek's base/protocols/http scripts do, so each field comes out
+as Zeek writes it: transactions are numbered (trans_depth) as requests and replies arrive,
+the record is written when the reply ends (a 1xx reply keeps it open), and whatever is
+still pending when the connection ends is written then. Bodies become files
+(files/): fuids, filenames from Content-Disposition, MIME types sniffed from content.
+
+Zeek's analyzer reports each direction's end (FIN) separately; the connection table may
+call :meth:`HttpAnalyzer.eof` for that. Without it :meth:`finish` ends the server's side
+first when its reply runs until the connection closes (the server's FIN ends such a
+reply), which is the order Zeek sees on real captures.
+"""
+
+from __future__ import annotations
+
+import binascii
+from collections import deque
+
+from ..base import Analyzer, ConnContext
+from ..files import FileTransfer, emit_file, new_file
+from . import consts
+from .lines import unescape_uri
+from .multipart import PART, PART_DATA, PART_END, Multipart, boundary_of
+from .parse import (BAD_LINE, BODY, BODY_GAP, BODY_NOT_EXPECTED, DONE, HEADER, HEADERS_DONE,
+                    NEED_DATA, REPLY, REQUEST, S_BODY_CLOSE, S_BODY_LINES, S_NOTHING, S_RAW09,
+                    S_TUNNEL, WEIRD, ConnFlags, HttpStream)
+
+
+def _s(b: bytes) -> str:
+    """Bytes from the wire as a log string (undecodable bytes kept, escaped by writers)."""
+    return b.decode("utf-8", "surrogateescape")
+
+
+def _new_record(ctx: ConnContext, ts: float, depth: int) -> dict:
+    rec = {"ts": ts}
+    rec.update(ctx.id_fields())
+    rec.update({
+        "trans_depth": depth, "method": None, "host": None, "uri": None, "referrer": None,
+        "version": None, "user_agent": None, "origin": None, "request_body_len": 0,
+        "response_body_len": 0, "status_code": None, "status_msg": None,
+        "info_code": None, "info_msg": None, "tags": set(), "username": None,
+        "password": None, "proxied": None, "orig_fuids": None, "orig_filenames": None,
+        "orig_mime_types": None, "resp_fuids": None, "resp_filenames": None,
+        "resp_mime_types": None,
+    })
+    return rec
+
+
+def _filename_from_disposition(value: str) -> str:
+    """Zeek's extract_filename_from_content_disposition."""
+    low = value.lower()
+    i = low.rfind("name")
+    # The last "name[blank]*[*]?=" wins, as Zeek's greedy ^.* does.
+    while i >= 0:
+        j = i + 4
+        while j < len(value) and value[j] in " \t":
+            j += 1
+        if j < len(value) and value[j] == "*":
+            j += 1
+        if j < len(value) and value[j] == "=":
+            break
+        i = low.rfind("name", 0, i)
+    if i < 0:
+        return value
+    name = value[j + 1:].lstrip(" \t")
+    if name.startswith('"'):
+        name = name[1:].split('"', 1)[0]
+    q1 = name.find("'")
+    if q1 > 0:
+        q2 = name.find("'", q1 + 1)
+        if q2 > 0 and all(c.isalnum() or c in "!#$%&+-^_`{}~" for c in name[:q1] + name[q1 + 1:q2]):
+            name = name[q2 + 1:]
+    raw, _ = unescape_uri(name.encode("utf-8", "surrogateescape"))
+    return _s(raw)
+
+
+class _Files:
+    """Run-wide table of files that outlive one connection: byte ranges (206 replies)
+    of one URL fetched over several connections are one file, as in Zeek."""
+
+    def __init__(self):
+        self.by_handle: dict = {}       # handle -> [FileTransfer, set(uids still open)]
+
+
+class HttpAnalyzer(Analyzer):
+    """http.log and files.log for one TCP connection."""
+
+    service = "http"
+    #: Log Basic-auth passwords (Zeek's HTTP::default_capture_password). Never by default.
+    capture_password = False
+
+    def __init__(self, ctx: ConnContext):
+        super().__init__(ctx)
+        self.flags = ConnFlags()
+        self.streams = (HttpStream(False, self.flags), HttpStream(True, self.flags))
+        self.pending: dict[int, dict] = {}
+        self.cur_req = self.cur_resp = self.depth = 0
+        self.cur: dict | None = None
+        self.unanswered: deque = deque()
+        self.confirmed = False
+        self.dead = False
+        self.connect_request = False
+        self.keep_alive = False
+        self.num_requests = 0
+        self.upgrade = False
+        self.upgrade_proto = False
+        self.eof_seen = [False, False]
+        self.filename = [None, None]    # current entity's filename, per direction
+        self.files: list = [None, None]  # the open body file per direction
+        self.file_off = [0, 0]
+        self.file_txn = [None, None]
+        self.range_offset = [None, None]
+        self.stopped = [False, False]
+        self.open_206: list = []        # (handle, FileTransfer) left open by 206 replies
+        self.ctype: list = [None, None]  # Content-Type of the current message per direction
+        self.mp: list = [None, None]     # multipart splitter of the current body
+
+    # --- the contract ---------------------------------------------------------------
+    def deliver(self, is_orig: bool, data: bytes, ts: float) -> None:
+        if self.dead or not data:
+            return
+        try:
+            self.streams[is_orig].receive_data(data)
+            self._drain(is_orig, ts)
+        except Exception as e:     # noqa: BLE001 - an analyzer never raises out
+            self._internal_error(e, ts)
+
+    def gap(self, is_orig: bool, length: int, ts: float) -> None:
+        if self.dead:
+            return
+        try:
+            p = self.streams[is_orig]
+            if not p.gap(length) and is_orig:
+                # Whether a reply has a body may depend on the lost request: stop both.
+                self.streams[False].eof(interrupted=True)
+                self.streams[False].stop()
+                self._drain(False, ts)
+            self._drain(is_orig, ts)
+        except Exception as e:     # noqa: BLE001
+            self._internal_error(e, ts)
+
+    def eof(self, is_orig: bool, ts: float) -> None:
+        """This direction's sender closed (FIN): its current message ends normally."""
+        if self.dead or self.eof_seen[is_orig]:
+            return
+        self.eof_seen[is_orig] = True
+        try:
+            self.streams[is_orig].eof()
+            self._drain(is_orig, ts)
+        except Exception as e:     # noqa: BLE001
+            self._internal_error(e, ts)
+
+    def finish(self, ts: float) -> None:
+        if self.dead:
+            return
+        try:
+            self._flush(ts)
+        except Exception as e:     # noqa: BLE001
+            self.ctx.weird("HTTP_analyzer_error", type(e).__name__)
+        self.dead = True
+
+    # --- event loop -------------------------------------------------------------------
+    def _drain(self, is_orig: bool, ts: float) -> None:
+        p = self.streams[is_orig]
+        while not self.dead:
+            ev = p.next_event()
+            if ev is NEED_DATA:
+                return
+            kind = ev[0]
+            if kind == BODY:
+                self._body(is_orig, ev[1], ts)
+            elif kind == HEADER:
+                self._header(is_orig, ev[1], ev[2], ts)
+            elif kind == WEIRD:
+                self.ctx.weird(ev[1], ev[2], ts)
+            elif kind == REQUEST:
+                self._request(ev[1], ev[2], ev[3], ts)
+            elif kind == REPLY:
+                self._reply(ev[1], ev[2], ev[3], ts)
+            elif kind == HEADERS_DONE:
+                self._headers_done(is_orig, ts)
+            elif kind == DONE:
+                self._done(is_orig, ev[1], ev[2], ts)
+            elif kind == BODY_GAP:
+                f = self.files[is_orig]
+                if f is not None:
+                    f.gap(ev[1], ts)
+                    self.file_off[is_orig] += ev[1]
+            elif kind == BAD_LINE:
+                self._bad_line(is_orig, ts)
+
+    def _confirm(self) -> None:
+        if not self.confirmed:
+            self.confirmed = True
+            self.ctx.confirm("http")
+
+    # --- Zeek's set_state / new_http_session ---------------------------------------
+    def _state(self, is_orig: bool, ts: float) -> dict:
+        idx = self.cur_req if is_orig else self.cur_resp
+        rec = self.pending.get(idx)
+        if rec is None:
+            self.depth += 1
+            rec = self.pending[idx] = _new_record(self.ctx, ts, self.depth)
+        self.cur = rec
+        return rec
+
+    def _request(self, method: bytes, uri: bytes, version, ts: float) -> None:
+        self.num_requests += 1
+        if self.streams[True].version is not None and self.streams[True].version >= (1, 1):
+            self.keep_alive = True
+        if not self.keep_alive and self.num_requests > 1:
+            self.ctx.weird("unexpected_multiple_HTTP_requests", None, ts)
+        self.unanswered.append(method)
+        self._confirm()
+        up = method.upper()
+        self.connect_request = len(up) <= 7 and b"CONNECT"[:len(up)] == up
+        self.filename[True] = None
+        unescaped, weirds = unescape_uri(uri)
+        for name, addl in weirds:
+            self.ctx.weird(name, addl, ts)
+        if self.cur_req < self.cur_resp:
+            self.ctx.weird("HTTP_response_before_request", None, ts)
+            self.cur_req = self.cur_resp
+        if len(self.pending) > consts.MAX_PENDING:
+            self.ctx.weird("HTTP_excessive_pipelining", None, ts)
+            if self.cur_resp == 0:
+                self.cur_resp += 1
+            while self.cur_resp < self.cur_req:
+                self._write(self.cur_resp)
+                self.cur_resp += 1
+        self.cur_req += 1
+        rec = self._state(True, ts)
+        m = _s(method)
+        rec["method"] = m
+        rec["uri"] = _s(unescaped)
+        if m not in consts.KNOWN_METHODS:
+            self.ctx.weird("unknown_HTTP_method", m, ts)
+        if version == (0, 9):
+            if method != b"GET":
+                self.ctx.weird("invalid_http_09_request_method", m, ts)
+            reply = self.streams[False]
+            if reply.in_message:
+                self.ctx.weird("http_09_reply_before_request", None, ts)
+            reply.switch_http09()
+            self._drain(False, ts)
+
+    def _reply(self, version, code: int, reason: bytes | None, ts: float) -> None:
+        p = self.streams[False]
+        if self.unanswered:
+            self._confirm()
+            m = self.unanswered[0]
+            if code == 0 and version == (0, 9):
+                self.unanswered.popleft()          # Zeek pops at the start of a 0.9 reply
+            elif m and b"HEAD"[:len(m)] == m.upper():
+                p.expect_body = BODY_NOT_EXPECTED
+        if self.connect_request and not 200 <= code < 300:
+            self.connect_request = False
+        self.upgrade = self.upgrade_proto = False
+        self.filename[False] = None
+        prev = self.pending.get(self.cur_resp)
+        if prev is None or (prev["status_code"] is not None
+                            and not 100 <= prev["status_code"] <= 199):
+            self.cur_resp += 1
+        rec = self._state(False, ts)
+        rec["status_code"] = code
+        rec["status_msg"] = _s(reason) if reason is not None else "<empty>"
+        v = p.version or (0, 0)
+        rec["version"] = f"{v[0]}.{v[1]}"
+        if 100 <= code <= 199:
+            rec["info_code"] = code
+            rec["info_msg"] = rec["status_msg"]
+
+    def _header(self, is_orig: bool, name: bytes, value: bytes, ts: float,
+                part: bool = False) -> None:
+        rec = self._state(is_orig, ts)
+        n = _s(name).upper()
+        v = _s(value)
+        if part:
+            pass
+        elif is_orig:
+            if n == "REFERER":
+                rec["referrer"] = v
+            elif n == "HOST":
+                rec["host"] = v
+            elif n == "RANGE":
+                rec["_range"] = True
+            elif n == "ORIGIN":
+                rec["origin"] = v
+            elif n == "USER-AGENT":
+                rec["user_agent"] = v
+            elif n in consts.PROXY_HEADERS:
+                if rec["proxied"] is None:
+                    rec["proxied"] = set()
+                rec["proxied"].add(f"{n} -> {v}")
+            elif n in ("AUTHORIZATION", "PROXY-AUTHORIZATION"):
+                self._basic_auth(rec, v)
+            elif n == "CONNECTION" and value.strip().lower().startswith(b"keep-alive"):
+                self.keep_alive = True
+        else:
+            if n == "CONNECTION" and value.strip().lower().startswith(b"upgrade"):
+                self.upgrade = True
+            elif n == "UPGRADE" and value.strip():
+                self.upgrade_proto = True
+        if n == "CONTENT-TYPE" and not part:
+            self.ctype[is_orig] = value
+        if n == "CONTENT-DISPOSITION" or n == "CONTENT-TYPE":
+            low = v.lower()
+            key = "filename" if n == "CONTENT-DISPOSITION" else "name"
+            at = low.find(key)
+            while at >= 0:
+                rest = low[at + len(key):].lstrip(" \t")
+                if rest.startswith("=") or rest.startswith("*="):
+                    self.filename[is_orig] = _filename_from_disposition(v)
+                    break
+                at = low.find(key, at + 1)
+
+    def _basic_auth(self, rec: dict, value: str) -> None:
+        if value[:6].lower() != "basic ":
+            return
+        b64 = value[6:].lstrip(" \t").encode("latin-1", "replace")
+        try:
+            userpass = binascii.a2b_base64(b64 + b"=" * (-len(b64) % 4))
+        except (binascii.Error, ValueError):
+            userpass = b""
+        user, sep, password = userpass.partition(b":")
+        if sep:
+            rec["username"] = _s(user)
+            if self.capture_password:
+                rec["password"] = _s(password)
+        else:
+            rec["username"] = f"<problem-decoding> ({value})"
+            if self.capture_password:
+                rec["password"] = _s(userpass)
+
+    def _headers_done(self, is_orig: bool, ts: float) -> None:
+        if not is_orig and self.connect_request and 200 <= self.streams[False].code < 300:
+            # CONNECT succeeded: the rest of the connection is a tunnel.
+            self.streams[False].tunnel()
+            self.streams[True].tunnel()
+            self._drain(True, ts)
+            return
+        p = self.streams[is_orig]
+        self.range_offset[is_orig] = p.range_first if not is_orig else None
+        ct = self.ctype[is_orig]
+        self.ctype[is_orig] = None
+        self.mp[is_orig] = None
+        if ct is not None and p.multipart:
+            b = boundary_of(ct)
+            if b is not None:
+                self.mp[is_orig] = Multipart(b)
+
+    # --- bodies and files ---------------------------------------------------------------
+    def _body(self, is_orig: bool, data: bytes, ts: float) -> None:
+        mp = self.mp[is_orig]
+        if mp is not None:
+            self._parts(is_orig, mp.feed(data), ts)
+            return
+        f = self.files[is_orig]
+        if f is None:
+            f = self._open_file(is_orig, ts)
+        off = self.file_off[is_orig]
+        self.file_off[is_orig] = off + len(data)
+        base = self.range_offset[is_orig]
+        f.data(data, ts, None if base is None else base + off)
+        if f.ended:
+            self._file_complete(is_orig, f)
+
+    def _parts(self, is_orig: bool, events: list, ts: float) -> None:
+        """Each part of a multipart body is a file of its own (a MIME entity in Zeek)."""
+        for ev in events:
+            if ev[0] == PART_DATA:
+                f = self.files[is_orig] or self._open_file(is_orig, ts)
+                f.data(ev[1], ts)
+            elif ev[0] == PART:
+                self._close_file(is_orig, ts)
+                self.filename[is_orig] = None
+                for name, value in ev[1]:
+                    self._header(is_orig, name, value, ts, part=True)
+            else:
+                self._close_file(is_orig, ts)
+
+    def _open_file(self, is_orig: bool, ts: float) -> FileTransfer:
+        rec = self._state(is_orig, ts)
+        p = self.streams[is_orig]
+        handle = None
+        if not is_orig and p.code == 206:
+            if rec.get("_range"):
+                handle = ("range", self.ctx.orig_h, rec["host"], rec["uri"])
+            else:
+                handle = ("conn", self.ctx.uid, rec["trans_depth"])
+        f = None
+        table = None
+        if handle is not None:
+            table = self.ctx.shared("http.files", _Files).by_handle
+            entry = table.get(handle)
+            if entry is not None and not entry[0].ended:
+                f = entry[0]
+                f.add_conn(self.ctx.id_fields())
+                entry[1].add(self.ctx.uid)
+        if f is None:
+            f = new_file(self.ctx, "HTTP", is_orig, ts, filename=self.filename[is_orig])
+            if handle is not None:
+                table[handle] = [f, {self.ctx.uid}]
+        if handle is not None:
+            self.open_206.append((handle, f))
+        size = p.instance_length if p.range_first is not None else p.content_length
+        if size is not None and size > 0 and p.encoding is None:
+            f.set_size(size)
+        self.files[is_orig] = f
+        self.file_off[is_orig] = 0
+        self.file_txn[is_orig] = rec
+        self._file_over_conn(rec, f, is_orig)
+        return f
+
+    def _file_over_conn(self, rec: dict, f: FileTransfer, is_orig: bool) -> None:
+        side = "orig" if is_orig else "resp"
+        fuids = rec[f"{side}_fuids"]
+        if fuids is not None and len(fuids) >= consts.MAX_FILES:
+            return
+        rec[f"{side}_fuids"] = (fuids or []) + [f.fuid]
+        if f.filename is not None:
+            rec[f"{side}_filenames"] = (rec[f"{side}_filenames"] or []) + [f.filename]
+        key = f"{side}_mime_types"
+
+        def on_mime(mime: str, rec=rec, key=key) -> None:
+            mimes = rec[key]
+            if mimes is None or len(mimes) < consts.MAX_FILES:
+                rec[key] = (mimes or []) + [mime]
+        f.on_mime = on_mime
+        if f.mime_type is not None:
+            on_mime(f.mime_type)
+
+    def _file_complete(self, is_orig: bool, f: FileTransfer) -> None:
+        """The file reached its announced size: log it over every connection it used."""
+        emit_file(self.ctx, f)
+        for handle, g in list(self.open_206):
+            if g is f:
+                self.open_206.remove((handle, g))
+                table = self.ctx.shared("http.files", _Files).by_handle
+                table.pop(handle, None)
+
+    def _close_file(self, is_orig: bool, ts: float) -> None:
+        f = self.files[is_orig]
+        self.files[is_orig] = None
+        self.file_off[is_orig] = 0
+        if f is None or f.ended:
+            return
+        if not is_orig and self.streams[False].code == 206:
+            return      # byte ranges may continue on another connection: keep it open
+        emit_file(self.ctx, f)
+
+    # --- message ends -------------------------------------------------------------------
+    def _done(self, is_orig: bool, body_len: int, interrupted: bool, ts: float) -> None:
+        mp = self.mp[is_orig]
+        if mp is not None:
+            self._parts(is_orig, mp.close(), ts)
+            self.mp[is_orig] = None
+        self._close_file(is_orig, ts)
+        rec = self._state(is_orig, ts)
+        if is_orig:
+            rec["request_body_len"] = body_len
+            return
+        rec["response_body_len"] = body_len
+        code = rec["status_code"]
+        if code is None or not 100 <= code <= 199:
+            self._write(self.cur_resp)
+        p = self.streams[False]
+        if (p.code < 100 or p.code >= 200) and self.unanswered and p.code != 0:
+            self.unanswered.popleft()
+        if p.code == 101 and self.upgrade and self.upgrade_proto and not interrupted:
+            # Switching protocols (e.g. WebSocket): the rest is not HTTP.
+            p.tunnel()
+            self.streams[True].tunnel()
+
+    def _write(self, idx: int) -> None:
+        rec = self.pending.pop(idx, None)
+        if rec is None:
+            return
+        rec.pop("_range", None)
+        self.ctx.emit("http", rec)
+
+    def _bad_line(self, is_orig: bool, ts: float) -> None:
+        self.stopped[is_orig] = True
+        reason = "not a http request line" if is_orig else "not a http reply line"
+        if self.confirmed:
+            # Zeek disables a confirmed analyzer on a violation: flush, then detach.
+            self._flush(ts)
+            self.dead = True
+            self.ctx.violation(reason)
+        elif self.stopped[True] and self.stopped[False]:
+            self._flush(ts)
+            self.dead = True
+            self.ctx.violation(reason)
+
+    # --- end of connection --------------------------------------------------------------
+    def _flush(self, ts: float) -> None:
+        req, rep = self.streams[True], self.streams[False]
+        # The server's close is what ends a reply read until close: end that side first.
+        order = (False, True) if rep.state in (S_RAW09, S_BODY_CLOSE, S_BODY_LINES) \
+            else (True, False)
+        for side in order:
+            p = self.streams[side]
+            if p.state not in (S_NOTHING, S_TUNNEL) or p.in_message:
+                p.eof(interrupted=not self.eof_seen[side])
+                self._drain(side, ts)
+        for side in (True, False):
+            f = self.files[side]
+            if f is not None and not f.ended and not (not side and rep.code == 206):
+                emit_file(self.ctx, f)
+            self.files[side] = None
+        for idx in sorted(self.pending):
+            if idx != 0:
+                self._write(idx)
+        self.pending.clear()
+        self._release_206()
+
+    def _release_206(self) -> None:
+        """This connection is over; a 206 file nobody else still fetches times out."""
+        if not self.open_206:
+            return
+        table = self.ctx.shared("http.files", _Files).by_handle
+        for handle, f in self.open_206:
+            entry = table.get(handle)
+            if entry is None or f.ended:
+                continue
+            entry[1].discard(self.ctx.uid)
+            if not entry[1]:
+                table.pop(handle, None)
+                emit_file(self.ctx, f, timedout=True)
+        self.open_206 = []
+
+    def _internal_error(self, e: Exception, ts: float) -> None:
+        self.ctx.weird("HTTP_analyzer_error", type(e).__name__, ts)
+        self.dead = True
