@@ -27,7 +27,8 @@ class FakeContext:
     def emit(self, log: str, record: dict) -> None:
         self.records.setdefault(log, []).append(record)
 
-    def weird(self, name: str, addl: str | None = None, ts: float | None = None) -> None:
+    def weird(self, name: str, addl: str | None = None, ts: float | None = None,
+              source: str | None = "") -> None:
         self.weirds.append((name, addl))
 
     def confirm(self, service: str | None = None) -> None:

@@ -37,8 +37,12 @@ class ConnContext(Protocol):
     def emit(self, log: str, record: dict) -> None:
         """Write ``record`` (Zeek field names -> values, None = unset) to ``log``."""
 
-    def weird(self, name: str, addl: str | None = None, ts: float | None = None) -> None:
-        """Record a named anomaly (Zeek's name where Zeek has one) in weird.log."""
+    def weird(self, name: str, addl: str | None = None, ts: float | None = None,
+              source: str | None = "") -> None:
+        """Record a named anomaly (Zeek's name where Zeek has one) in weird.log.
+        ``source`` is weird.log's source column: "" (default) means the analyzer's
+        own name in capitals, as Zeek's analyzers report it; None leaves it unset, as
+        for weirds Zeek raises from its scripts."""
 
     def confirm(self, service: str | None = None) -> None:
         """The protocol is confirmed: adds ``service`` (default: the analyzer's) to

@@ -133,9 +133,10 @@ def add_history(conn, ep: Endpoint, code: str) -> None:
     conn.history += code if ep.is_orig else code.lower()
 
 
-def process(conn, table, pkt, is_orig: bool) -> bool:
-    """Update TCP state for one packet (TCPSessionAdapter::Process). Returns True when
-    the packet's payload should go on to the reassembler."""
+def process(conn, table, pkt, is_orig: bool) -> int:
+    """Update TCP state for one packet (TCPSessionAdapter::Process). Returns the
+    payload's relative sequence number when it should go on to the reassembler,
+    else -1."""
     ep = conn.orig_ep if is_orig else conn.resp_ep
     peer = conn.resp_ep if is_orig else conn.orig_ep
     flags = pkt.flags
@@ -251,7 +252,9 @@ def process(conn, table, pkt, is_orig: bool) -> bool:
                              length, delta_last)
     if do_close:
         _connection_closed(ep, peer)
-    return length > 0 and not rst and not underflow
+    if length > 0 and not rst and not underflow:
+        return rel_seq + 1 if syn else rel_seq
+    return -1
 
 
 def _update_state(conn, table, ep, peer, pkt, is_orig, base_seq, ack_seq, length,

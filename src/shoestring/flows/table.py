@@ -1,0 +1,267 @@
+"""The connection table: finds each packet's connection, creates and flips them as
+Zeek does, counts packets and bytes, keeps TCP state, expires idle connections on
+packet time, and tells the pipeline (through FlowEvents) about payload and endings.
+
+It never imports analyzers: payload leaves through the FlowEvents interface.
+"""
+
+from __future__ import annotations
+
+import heapq
+from typing import Protocol
+
+from ..decode.packet import ACK, ICMP, ICMP6, SYN, TCP, UDP, Packet
+from . import tcp
+from .conn import Conn
+
+# Timeouts on packet time (Zeek's defaults), in seconds.
+TCP_INACTIVITY = 300.0        # tcp_inactivity_timeout, once past the handshake
+UDP_INACTIVITY = 60.0         # udp_inactivity_timeout (also TCP during the handshake)
+ICMP_INACTIVITY = 60.0        # icmp_inactivity_timeout
+OTHER_INACTIVITY = 60.0       # unknown IP protocols, as Zeek treats them
+TCP_ATTEMPT = 5.0             # tcp_attempt_delay: an unanswered SYN is given up
+TCP_CLOSE_DELAY = 5.0         # tcp_close_delay / tcp_reset_delay: linger after the end
+
+# ICMP request/reply pairs (Zeek's ICMP4_counterpart / ICMP6_counterpart): both map to
+# one connection; other types are one-way, keyed by type and code.
+ICMP4_COUNTERPART = {8: 0, 0: 8, 13: 14, 14: 13, 15: 16, 16: 15, 10: 9, 9: 10, 17: 18, 18: 17}
+ICMP6_COUNTERPART = {128: 129, 129: 128, 133: 134, 134: 133, 135: 136, 136: 135,
+                     130: 131, 131: 130, 139: 140, 140: 139, 144: 145, 145: 144}
+
+HANDSHAKE_STATES = (tcp.INACTIVE, tcp.SYN_SENT, tcp.SYN_ACK_SENT)
+
+
+class FlowEvents(Protocol):
+    """What the table tells the pipeline."""
+
+    def payload(self, conn: Conn, is_orig: bool, pkt: Packet, seq: int) -> None:
+        """Payload to analyze; for TCP ``seq`` is its relative sequence number, or -1
+        when TCP says it must not be delivered (RST data, misordered)."""
+    def conn_done(self, conn: Conn) -> None: ...
+    def weird(self, name: str, conn: Conn | None, ts: float, addl: str = "") -> None: ...
+
+
+class ConnTable:
+    def __init__(self, ids, events: FlowEvents, likely_server_ports: dict[int, frozenset]):
+        self.ids = ids
+        self.events = events
+        self.likely = likely_server_ports             # proto -> ports
+        self.conns: dict[tuple, tuple[Conn, bool]] = {}
+        self.open = 0
+        self.total = 0
+        self._wheel: dict[int, list[Conn]] = {}
+        self._wheel_keys: list[int] = []
+        self._clock = 0
+
+    # -- the per-packet path ------------------------------------------------------------
+
+    def packet(self, pkt: Packet) -> Conn | None:
+        proto = pkt.proto
+        if proto == TCP or proto == UDP:
+            key = (pkt.src, pkt.sport, pkt.dst, pkt.dport, proto)
+        elif proto == ICMP or proto == ICMP6:
+            counterpart = (ICMP4_COUNTERPART if proto == ICMP else ICMP6_COUNTERPART).get(
+                pkt.icmp_type)
+            pkt.sport = pkt.icmp_type
+            pkt.dport = pkt.icmp_code if counterpart is None else counterpart
+            key = (pkt.src, pkt.sport, pkt.dst, pkt.dport, proto)
+        else:
+            key = (pkt.src, 0, pkt.dst, 0, proto)
+        ts = pkt.ts
+        if int(ts) > self._clock:
+            self.expire(ts)
+        entry = self.conns.get(key)
+        if entry is None:
+            conn = self._new(pkt, key)
+            if conn is None:
+                return None
+            is_orig = conn.orig_h == pkt.src and conn.orig_p == pkt.sport
+        else:
+            conn, is_orig = entry
+            if proto == TCP and pkt.flags & (SYN | ACK) == SYN and self._is_reuse(conn, pkt):
+                self._remove(conn)
+                conn = self._new(pkt, key)
+                is_orig = True
+
+        if pkt.bad_checksum:
+            if proto == TCP:
+                ep = conn.orig_ep if is_orig else conn.resp_ep
+                tcp.scaled_history(conn, "C", "chk_cnt", "chk_thresh", ep)
+                self.conn_weird(conn, "bad_TCP_checksum", ts)
+            elif proto == UDP:
+                mask = 0x80 if is_orig else 0x80 << 16
+                if not conn.hist_seen & mask:
+                    conn.hist_seen |= mask
+                    conn.history += "C" if is_orig else "c"
+                self.conn_weird(conn, "bad_UDP_checksum", ts)
+            else:
+                self.conn_weird(conn, "bad_ICMP_checksum", ts)
+            return conn
+
+        if is_orig:
+            conn.orig_pkts += 1
+            conn.orig_ip += pkt.ip_len
+        else:
+            conn.resp_pkts += 1
+            conn.resp_ip += pkt.ip_len
+
+        if proto == TCP:
+            seq = tcp.process(conn, self, pkt, is_orig)
+            if not (conn.orig_ep.did_close and conn.resp_ep.did_close):
+                conn.last = ts
+            self.events.payload(conn, is_orig, pkt, seq)
+        else:
+            conn.last = ts
+            if proto == UDP:
+                mask = 0x10 if is_orig else 0x10 << 16
+                if not conn.hist_seen & mask:
+                    conn.hist_seen |= mask
+                    conn.history += "D" if is_orig else "d"
+                if is_orig:
+                    conn.orig_size += pkt.payload_len
+                else:
+                    conn.resp_size += pkt.payload_len
+            elif proto == ICMP or proto == ICMP6:
+                if is_orig:
+                    conn.orig_size += pkt.payload_len
+                else:
+                    conn.resp_size += pkt.payload_len
+            self.events.payload(conn, is_orig, pkt, 0)
+        return conn
+
+    # -- connections come and go ------------------------------------------------------
+
+    def _new(self, pkt: Packet, key: tuple) -> Conn:
+        proto = pkt.proto
+        flip = False
+        if proto == TCP:
+            flags = pkt.flags
+            if not flags & SYN or flags & ACK:       # a partial connection
+                ports = self.likely.get(TCP, frozenset())
+                if pkt.sport in ports:
+                    if pkt.dport in ports:
+                        flip = not flags & SYN and pkt.sport < pkt.dport
+                    else:
+                        flip = True
+        elif proto == UDP:
+            ports = self.likely.get(UDP, frozenset())
+            flip = pkt.sport in ports and pkt.dport not in ports
+        conn = Conn(self.ids.new("C"), proto, pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.ts)
+        conn.parent = pkt.parent.uid if pkt.parent is not None else None
+        reverse = (pkt.dst, pkt.dport, pkt.src, pkt.sport, proto)
+        one_way = (proto == ICMP or proto == ICMP6) and pkt.dport == pkt.icmp_code and \
+            (ICMP4_COUNTERPART if proto == ICMP else ICMP6_COUNTERPART).get(pkt.icmp_type) is None
+        conn.one_way = one_way
+        if one_way or reverse == key:
+            conn.keys = (key,)
+            self.conns[key] = (conn, True)
+        else:
+            conn.keys = (key, reverse)
+            self.conns[key] = (conn, True)
+            self.conns[reverse] = (conn, False)
+        self.open += 1
+        self.total += 1
+        if flip:
+            self.flip(conn)
+        if proto == TCP and pkt.flags & (SYN | ACK) == SYN:
+            conn.attempt_deadline = pkt.ts + TCP_ATTEMPT
+        self._schedule(conn, pkt.ts + (UDP_INACTIVITY if proto != TCP else TCP_ATTEMPT))
+        return conn
+
+    def flip(self, conn: Conn) -> None:
+        """Swap originator and responder (Zeek's Connection::FlipRoles)."""
+        conn.orig_h, conn.resp_h = conn.resp_h, conn.orig_h
+        conn.orig_p, conn.resp_p = conn.resp_p, conn.orig_p
+        conn.orig_pkts, conn.resp_pkts = conn.resp_pkts, conn.orig_pkts
+        conn.orig_ip, conn.resp_ip = conn.resp_ip, conn.orig_ip
+        conn.orig_size, conn.resp_size = conn.resp_size, conn.orig_size
+        if conn.orig_ep is not None:
+            conn.orig_ep, conn.resp_ep = conn.resp_ep, conn.orig_ep
+            conn.orig_ep.is_orig, conn.resp_ep.is_orig = True, False
+        for key in conn.keys:
+            other, was_orig = self.conns[key]
+            self.conns[key] = (other, not was_orig)
+        conn.history += "^"
+
+    def _is_reuse(self, conn: Conn, pkt: Packet) -> bool:
+        """A fresh SYN on a connection that has ended starts a new one."""
+        o, r = conn.orig_ep, conn.resp_ep
+        ended = o.state in (tcp.CLOSED, tcp.RESET) or r.state in (tcp.CLOSED, tcp.RESET)
+        if not ended:
+            return False
+        ep = o if pkt.src == conn.orig_h and pkt.sport == conn.orig_p else r
+        return pkt.seq != ep.start_seq
+
+    def _remove(self, conn: Conn) -> None:
+        if conn.done:
+            return
+        conn.done = True
+        for key in conn.keys:
+            entry = self.conns.get(key)
+            if entry is not None and entry[0] is conn:
+                del self.conns[key]
+        self.open -= 1
+        self.events.conn_done(conn)
+
+    def conn_weird(self, conn: Conn, name: str, ts: float, addl: str = "") -> None:
+        """A weird about ``conn``, logged once per connection and name, as Zeek's
+        default (Weird::ACTION_LOG_PER_CONN) does."""
+        if conn.weirds is None:
+            conn.weirds = {name}
+        elif name in conn.weirds:
+            return
+        else:
+            conn.weirds.add(name)
+        self.events.weird(name, conn, ts, addl)
+
+    # -- time --------------------------------------------------------------------------
+
+    def _deadline(self, conn: Conn) -> float:
+        proto = conn.proto
+        if proto == TCP:
+            o, r = conn.orig_ep, conn.resp_ep
+            if (o.did_close and r.did_close) or o.state == tcp.RESET or r.state == tcp.RESET:
+                return conn.last + TCP_CLOSE_DELAY
+            if conn.attempt_deadline and r.state == tcp.INACTIVE and \
+                    o.state in (tcp.SYN_SENT, tcp.SYN_ACK_SENT):
+                return conn.attempt_deadline
+            if o.state in HANDSHAKE_STATES and r.state in HANDSHAKE_STATES:
+                return conn.last + UDP_INACTIVITY
+            return conn.last + TCP_INACTIVITY
+        if proto == UDP:
+            return conn.last + (conn.timeout or UDP_INACTIVITY)
+        if proto == ICMP or proto == ICMP6:
+            return conn.last + ICMP_INACTIVITY
+        return conn.last + OTHER_INACTIVITY
+
+    def _schedule(self, conn: Conn, when: float) -> None:
+        slot = int(when) + 1
+        bucket = self._wheel.get(slot)
+        if bucket is None:
+            self._wheel[slot] = [conn]
+            heapq.heappush(self._wheel_keys, slot)
+        else:
+            bucket.append(conn)
+
+    def expire(self, now: float) -> None:
+        """Remove connections whose timeout passed by packet time ``now``. Timers are
+        lazy: a connection is rescheduled when its bucket comes up and it was active."""
+        self._clock = int(now)
+        keys = self._wheel_keys
+        while keys and keys[0] <= now:
+            slot = heapq.heappop(keys)
+            for conn in self._wheel.pop(slot):
+                if conn.done:
+                    continue
+                deadline = self._deadline(conn)
+                if deadline <= now:
+                    self._remove(conn)
+                else:
+                    self._schedule(conn, deadline)
+
+    def flush(self) -> None:
+        """End of input: every connection still open is logged (Zeek's termination)."""
+        for conn, _ in list(self.conns.values()):
+            self._remove(conn)
+        self._wheel.clear()
+        self._wheel_keys.clear()

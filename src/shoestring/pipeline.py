@@ -1,0 +1,311 @@
+"""The one place that knows every stage: source → decode → flows → analyzers → logs.
+
+``Pipeline.packet()`` is the per-packet path; everything it calls per packet is
+measured by bench/. The pipeline also implements the two small interfaces the stages
+talk through: flows' FlowEvents (payload, ends, weirds) and analyzers' ConnContext.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+
+from .analyzers.base import Analyzer, AnalyzerSpec
+from .analyzers.detect import Detector
+from .decode.decoder import Decoder
+from .decode.packet import TCP, UDP, Packet, Tunnel, Weird
+from .flows.conn import Conn, addr_text
+from .flows.ids import IdGenerator, community_id
+from .flows.local_nets import LocalNets
+from .flows.reassembly import StreamReassembler
+from .flows.table import ConnTable
+from .logs.output import LogOutput
+
+PEER = "zeek"               # weird.log's peer: Zeek's default peer description
+
+# A signature match needs a few bytes; Zeek's PIA buffers the first 1 KiB per side.
+DPD_BUFFER = 1024
+
+
+class Stats:
+    __slots__ = ("packets", "bytes", "first_ts", "last_ts", "talkers", "weirds")
+
+    def __init__(self):
+        self.packets = 0
+        self.bytes = 0
+        self.first_ts: float | None = None
+        self.last_ts: float | None = None
+        self.talkers: Counter = Counter()
+        self.weirds = 0
+
+
+class Pipeline:
+    def __init__(self, output: LogOutput, *, ignore_checksums: bool = False,
+                 analyzers: bool | set[str] = True, local_nets: LocalNets | None = None,
+                 seed: int | bytes | None = None, options: dict | None = None):
+        self.output = output
+        self.ids = IdGenerator(seed)
+        self.decoder = Decoder(ignore_checksums)
+        enabled = None if analyzers is True else (set(analyzers) if analyzers else set())
+        self.detector = Detector(enabled)
+        self.analyze = analyzers is not False and bool(enabled is None or enabled)
+        self.table = ConnTable(self.ids, self, self.detector.likely_server_ports())
+        self.local_nets = local_nets if local_nets is not None else LocalNets()
+        self.options = options or {}
+        self.stats = Stats()
+        self._tunnels: dict[tuple, str] = {}
+        self._shared: dict[str, object] = {}
+        self._pkts: list[Packet] = []
+        self._weirds: list[Weird] = []
+        self._wants = getattr(output, "wants", lambda log: True)
+        self._want_weird = self._wants("weird")
+        self._want_tunnel = self._wants("tunnel")
+
+    # -- per packet ---------------------------------------------------------------------
+
+    def packet(self, ts: float, linktype: int, frame: bytes, wirelen: int) -> None:
+        stats = self.stats
+        stats.packets += 1
+        stats.bytes += wirelen
+        if stats.first_ts is None:
+            stats.first_ts = ts
+        stats.last_ts = ts
+        pkts, weirds = self._pkts, self._weirds
+        self.decoder.decode(ts, linktype, frame, pkts, weirds)
+        if weirds:
+            for w in weirds:
+                self._decode_weird(w, ts)
+            weirds.clear()
+        table = self.table
+        for pkt in pkts:
+            parent = pkt.parent
+            if parent is not None and parent.uid is None:
+                self._tunnel_seen(parent, ts)
+            conn = table.packet(pkt)
+            if pkt.tunnel is not None and conn is not None:
+                pkt.tunnel.uid = conn.uid
+                self._udp_tunnel(pkt.tunnel, conn, ts)
+        pkts.clear()
+
+    # -- tunnels --------------------------------------------------------------------------
+
+    def _tunnel_seen(self, tunnel: Tunnel, ts: float) -> None:
+        """IP-level tunnels get a uid of their own, once per address pair."""
+        a, b = tunnel.src, tunnel.dst
+        key = (tunnel.kind, a, b) if a <= b else (tunnel.kind, b, a)
+        uid = self._tunnels.get(key)
+        if uid is None:
+            uid = self._tunnels[key] = self.ids.new("C")
+            self._tunnel_record(uid, tunnel, ts, "Tunnel::DISCOVER")
+        tunnel.uid = uid
+
+    def _udp_tunnel(self, tunnel: Tunnel, conn: Conn, ts: float) -> None:
+        if conn.tunnel is None:
+            conn.tunnel = tunnel
+            from .decode.tunnels import UDP_TUNNELS
+            for kind, service, _parse in UDP_TUNNELS.values():
+                if kind == tunnel.kind:
+                    conn.add_service(service)
+                    break
+            self._tunnel_record(conn.uid, tunnel, ts, "Tunnel::DISCOVER", conn)
+
+    def _tunnel_record(self, uid: str, tunnel: Tunnel, ts: float, action: str,
+                       conn: Conn | None = None) -> None:
+        if not self._want_tunnel:
+            return
+        if conn is not None:
+            rec = conn.id_fields()
+        else:
+            rec = {"uid": uid, "id.orig_h": addr_text(tunnel.src), "id.orig_p": 0,
+                   "id.resp_h": addr_text(tunnel.dst), "id.resp_p": 0}
+        rec["ts"] = ts
+        rec["tunnel_type"] = tunnel.kind
+        rec["action"] = action
+        self.output.write("tunnel", rec)
+
+    # -- FlowEvents ---------------------------------------------------------------------
+
+    def payload(self, conn: Conn, is_orig: bool, pkt: Packet, seq: int) -> None:
+        if not self.analyze:
+            return
+        analyzers = conn.analyzers
+        if analyzers is None:
+            analyzers = conn.analyzers = self._attach_by_port(conn)
+        if pkt.proto == TCP:
+            if seq < 0 or not pkt.payload:
+                return
+            reassembler = conn.reassembler
+            if reassembler is None:
+                reassembler = conn.reassembler = StreamReassembler(
+                    lambda o, d, c=conn: self._stream(c, o, d),
+                    lambda o, n, c=conn: self._gap(c, o, n))
+            data = pkt.payload
+            if len(data) > pkt.payload_len:
+                data = data[:pkt.payload_len]
+            reassembler.segment(is_orig, seq, data)
+        elif pkt.proto == UDP:
+            if not analyzers and pkt.payload:
+                analyzers = self._attach_by_signature(conn, pkt.payload, is_orig)
+            for analyzer in list(analyzers):
+                self._run(conn, analyzer, "deliver", is_orig, pkt.payload, pkt.ts)
+
+    def _stream(self, conn: Conn, is_orig: bool, data: bytes) -> None:
+        analyzers = conn.analyzers
+        if not analyzers and data:
+            analyzers = self._attach_by_signature(conn, data, is_orig)
+        ts = conn.last
+        for analyzer in list(analyzers):
+            self._run(conn, analyzer, "deliver", is_orig, data, ts)
+
+    def _gap(self, conn: Conn, is_orig: bool, length: int) -> None:
+        conn.missed += length
+        ep = conn.orig_ep if is_orig else conn.resp_ep
+        from .flows.tcp import scaled_history
+        scaled_history(conn, "G", "gap_cnt", "gap_thresh", ep)
+        for analyzer in list(conn.analyzers or ()):
+            self._run(conn, analyzer, "gap", is_orig, length, conn.last)
+
+    def conn_done(self, conn: Conn) -> None:
+        if conn.reassembler is not None:
+            conn.reassembler.finish()
+        for analyzer in list(conn.analyzers or ()):
+            self._run(conn, analyzer, "finish", conn.last)
+        if conn.tunnel is not None:
+            self._tunnel_record(conn.uid, conn.tunnel, conn.last, "Tunnel::CLOSE", conn)
+        sport, dport = conn.orig_p, conn.resp_p
+        cid = community_id(conn.orig_h, conn.resp_h, conn.proto, sport, dport)
+        self.output.write("conn", conn.record(self.local_nets, cid))
+        self.stats.talkers[conn.orig_h] += conn.orig_ip
+        self.stats.talkers[conn.resp_h] += conn.resp_ip
+
+    def weird(self, name: str, conn: Conn | None, ts: float, addl: str = "",
+              source: str | None = None) -> None:
+        self.stats.weirds += 1
+        if not self._want_weird:
+            return
+        rec = conn.id_fields() if conn is not None else {}
+        rec.update({"ts": ts, "name": name, "addl": addl or None, "notice": False,
+                    "peer": PEER, "source": source})
+        self.output.write("weird", rec)
+
+    def _decode_weird(self, w: Weird, ts: float) -> None:
+        self.stats.weirds += 1
+        if not self._want_weird:
+            return
+        rec = {"ts": ts, "name": w.name, "addl": w.addl or None, "notice": False,
+               "peer": PEER, "source": w.source or None}
+        if w.src is not None:
+            rec.update({"id.orig_h": addr_text(w.src), "id.orig_p": 0,
+                        "id.resp_h": addr_text(w.dst), "id.resp_p": 0})
+        self.output.write("weird", rec)
+
+    # -- analyzers --------------------------------------------------------------------------
+
+    def _attach_by_port(self, conn: Conn) -> list[Analyzer]:
+        if conn.proto not in (TCP, UDP):
+            return []
+        specs = self.detector.by_port(conn.proto == TCP, conn.resp_p)
+        return [self._create(conn, spec) for spec in specs]
+
+    def _attach_by_signature(self, conn: Conn, data: bytes, is_orig: bool) -> list:
+        tried = conn.analyzers if conn.analyzers is not None else []
+        specs = self.detector.by_signature(conn.proto == TCP, data[:DPD_BUFFER], is_orig,
+                                           {a.ctx.spec.name for a in tried})
+        for spec in specs:
+            tried.append(self._create(conn, spec))
+        conn.analyzers = tried
+        return tried
+
+    def _create(self, conn: Conn, spec: AnalyzerSpec) -> Analyzer:
+        ctx = _Context(self, conn, spec)
+        analyzer = spec.factory(ctx)
+        timeout = spec.extra.get("udp_inactivity_timeout") if spec.extra else None
+        if timeout and conn.proto == UDP:
+            conn.timeout = timeout
+        return analyzer
+
+    def _run(self, conn: Conn, analyzer: Analyzer, method: str, *args) -> None:
+        """Analyzers must not raise; if one does anyway, it is detached and the
+        connection's other logs go on (a bug becomes a weird, not a lost log)."""
+        try:
+            getattr(analyzer, method)(*args)
+        except Exception as exc:                                  # noqa: BLE001
+            self.weird("analyzer_error", conn, conn.last,
+                       f"{analyzer.ctx.spec.name}: {type(exc).__name__}: {exc}"[:200])
+            self._detach(conn, analyzer)
+
+    def _detach(self, conn: Conn, analyzer: Analyzer) -> None:
+        if conn.analyzers and analyzer in conn.analyzers:
+            conn.analyzers.remove(analyzer)
+
+    # -- the end --------------------------------------------------------------------------
+
+    def finish(self) -> None:
+        self.table.flush()
+        self.output.flush()
+
+
+class _Context:
+    """ConnContext for one analyzer on one connection (see analyzers/base.py)."""
+
+    __slots__ = ("pipeline", "conn", "spec", "analyzer_name")
+
+    def __init__(self, pipeline: Pipeline, conn: Conn, spec: AnalyzerSpec):
+        self.pipeline, self.conn, self.spec = pipeline, conn, spec
+        self.analyzer_name = spec.name.upper()
+
+    uid = property(lambda self: self.conn.uid)
+    orig_h = property(lambda self: addr_text(self.conn.orig_h))
+    resp_h = property(lambda self: addr_text(self.conn.resp_h))
+    orig_p = property(lambda self: self.conn.orig_p)
+    resp_p = property(lambda self: self.conn.resp_p)
+    proto = property(lambda self: {6: "tcp", 17: "udp"}.get(self.conn.proto, "icmp"))
+    local_orig = property(lambda self: self.conn.orig_h in self.pipeline.local_nets)
+
+    def id_fields(self) -> dict:
+        return self.conn.id_fields()
+
+    def emit(self, log: str, record: dict) -> None:
+        self.pipeline.output.write(log, record)
+
+    def weird(self, name: str, addl: str | None = None, ts: float | None = None,
+              source: str | None = "") -> None:
+        conn = self.conn
+        if conn.weirds is None:
+            conn.weirds = set()
+        if name in conn.weirds:
+            return
+        conn.weirds.add(name)
+        self.pipeline.weird(name, conn, conn.last if ts is None else ts, addl or "",
+                            self.analyzer_name if source == "" else source)
+
+    def confirm(self, service: str | None = None) -> None:
+        self.conn.add_service(service or self.spec.name)
+
+    def violation(self, reason: str) -> None:
+        for analyzer in list(self.conn.analyzers or ()):
+            if analyzer.ctx is self:
+                self.pipeline._detach(self.conn, analyzer)
+
+    def new_id(self, prefix: str) -> str:
+        return self.pipeline.ids.new(prefix)
+
+    def shared(self, key: str, factory):
+        store = self.pipeline._shared
+        if key not in store:
+            store[key] = factory()
+        return store[key]
+
+
+def seed_from_files(paths: list[str]) -> bytes:
+    """A seed for ids from the inputs' first bytes: the same capture gives the same ids,
+    two captures imported into one store do not collide."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.encode())
+        try:
+            with open(path, "rb") as f:
+                digest.update(f.read(1 << 16))
+        except OSError:
+            pass
+    return digest.digest()
