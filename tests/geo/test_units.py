@@ -115,6 +115,7 @@ def test_validate_accepts(func, text, expected):
     (validate.geoping_target, "192.168.1.1"), (validate.geoping_target, "::"),
     (validate.geoping_target, "100.64.0.1"), (validate.geoping_target, "a\nb.com"),
     (validate.geoping_target, "_x.com"), (validate.geoping_target, "1.2.3"),
+    (validate.geoping_target, "localhost"), (validate.geoping_target, "intranet."),
     (validate.record_type, "AXFR"), (validate.api_url, "https://x/?a=1"),
     (validate.api_url, "geonet.shodan.io"),
 ])

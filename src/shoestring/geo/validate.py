@@ -70,7 +70,12 @@ def geoping_target(text: str) -> str:
         return addr.compressed
     if any(c.isdigit() for c in text) and re.fullmatch(r"[0-9.]+", text.strip()):
         raise InvalidInput(f"{_show(text)} is not a valid IP address")
-    return _check_name(text, "target", _HOST_LABEL)
+    name = _check_name(text, "target", _HOST_LABEL)
+    if "." not in name:
+        # "localhost" or an intranet short name: abroad it means something else, or nothing.
+        raise InvalidInput(f"target {_show(text)} is a single-label name; give the full "
+                           "public hostname")
+    return name
 
 
 def geodns_name(text: str, rtype: str) -> str:
