@@ -42,7 +42,7 @@ QUIC_SITES = ("www.google.com", "www.youtube.com", "i.ytimg.com", "fonts.gstatic
 PUBLIC_FIRST_OCTETS = (13, 20, 23, 31, 34, 35, 40, 52, 54, 104, 142, 151, 157, 185, 199, 216)
 # (kind, weight): how often each conversation kind starts; weights are per conversation
 MIX = (("dns", 40), ("tls", 24), ("quic", 10), ("http", 7), ("ntp", 3), ("ping", 2),
-       ("rejected", 3), ("noanswer", 2), ("ssh", 1), ("bulk", 1.2), ("dhcp", 0.3), ("scan", 0.02))
+       ("rejected", 3), ("noanswer", 2), ("ssh", 1), ("bulk", 1.2), ("dhcp", 0.3), ("scan", 0.01))
 
 
 class Office:
@@ -79,7 +79,7 @@ class Office:
         pool = self.remote6 if v6 else self.remote
         return pool[self.site_ip[site] % len(pool)]._replace(port=port)
 
-    def conversation(self, kind: str, t: float) -> list:
+    def conversation(self, kind: str, t: float, scan_ports: int = 300) -> list:
         """One conversation of `kind` starting at t, as a time-sorted list of (ts, frame)."""
         r = self.rng
         if kind == "dns":
@@ -138,7 +138,7 @@ class Office:
         if kind == "scan":
             scanner, _ = self.client(False)
             target = self.files if r.random() < 0.5 else r.choice(self.clients)
-            ports = r.sample(range(1, 1025), 300)
+            ports = r.sample(range(1, 1025), scan_ports)
             return C.port_scan(r, scanner._replace(port=r.randint(40000, 60000)), target, t, ports,
                                open_ports={22, 80, 443, 445})
         raise ValueError(kind)
@@ -146,7 +146,7 @@ class Office:
     def prelude(self, t: float):
         """One of each kind first, so that even a small file holds the whole mix."""
         for i, kind in enumerate(self.kinds):
-            yield self.conversation(kind, t + i * 0.05)
+            yield self.conversation(kind, t + i * 0.05, scan_ports=100)
 
     def next_kind(self) -> str:
         x = self.rng.random() * self.cum[-1]
