@@ -406,7 +406,7 @@ class HttpAnalyzer(Analyzer):
         if handle is not None:
             self.open_206.append((handle, f))
         size = p.instance_length if p.range_first is not None else p.content_length
-        if size is not None and size > 0 and p.encoding is None:
+        if size is not None and size > 0 and p.encoding is None and self.mp[is_orig] is None:
             f.set_size(size)
         self.files[is_orig] = f
         self.file_off[is_orig] = 0
