@@ -85,6 +85,14 @@ class DnsAnalyzer(Analyzer):
         self._pending_replies: dict[int, deque] = {}
         self._stream = {True: bytearray(), False: bytearray()}
         self._stream_dead = {True: False, False: False}
+        # Every record of this connection starts as a copy of this (a dict copy is
+        # cheaper than building the record field by field per transaction).
+        self._template = {"ts": None, **ctx.id_fields(), "proto": ctx.proto,
+                          "trans_id": None, "rtt": None, "query": None, "qclass": None,
+                          "qclass_name": None, "qtype": None, "qtype_name": None,
+                          "rcode": None, "rcode_name": None, "AA": False, "TC": False,
+                          "RD": False, "RA": False, "Z": 0, "answers": None, "TTLs": None,
+                          "rejected": False, "opcode": None, "opcode_name": None}
 
     # --- the contract -----------------------------------------------------------------
 
@@ -240,13 +248,9 @@ class DnsAnalyzer(Analyzer):
     # --- pairing (main.zeek's set_session hook) ----------------------------------------
 
     def _new_session(self, trans_id: int, ts: float) -> _Session:
-        ctx = self.ctx
-        rec = {"ts": ts, **ctx.id_fields(), "proto": ctx.proto, "trans_id": trans_id,
-               "rtt": None, "query": None, "qclass": None, "qclass_name": None,
-               "qtype": None, "qtype_name": None, "rcode": None, "rcode_name": None,
-               "AA": False, "TC": False, "RD": False, "RA": False, "Z": 0,
-               "answers": None, "TTLs": None, "rejected": False,
-               "opcode": None, "opcode_name": None}
+        rec = self._template.copy()
+        rec["ts"] = ts
+        rec["trans_id"] = trans_id
         return _Session(rec)
 
     def _set_session(self, hdr, qr, opcode, ts):

@@ -79,41 +79,43 @@ def parse_name(buf: bytes, offset: int, weirds: list | None = None,
     end = len(buf)            # where the bytes currently being read must stop
     pos = offset
     resume = -1               # offset after the first pointer: where the caller resumes
-    room = NAME_BUDGET
+    room = NAME_BUDGET        # Zeek's remaining name buffer: each label costs len + 1
     hops = 0
     labels = []
+    append = labels.append
     while True:
         if pos >= end:
             raise DNSParseError("DNS_label_len_gt_pkt")
         n = buf[pos]
+        if 0 < n <= max_label:            # the common case first: an ordinary label
+            pos += 1
+            stop = pos + n
+            if stop > end:
+                raise DNSParseError("DNS_label_len_gt_pkt")
+            room -= n + 1
+            if room < 0:
+                raise DNSParseError("DNS_label_len_gt_name_len")
+            append(buf[pos:stop])
+            pos = stop
+            continue
         if n == 0:
             pos += 1
             break
-        if n >= 0xC0:
-            if pos + 1 >= end:
-                raise DNSParseError("DNS_label_len_gt_pkt")
-            target = ((n & 0x3F) << 8) | buf[pos + 1]
-            if resume < 0:
-                resume = pos + 2
-            if target >= pos:
-                raise DNSParseError("DNS_label_forward_compress_offset")
-            hops += 1
-            if hops > MAX_POINTER_HOPS:
-                raise DNSParseError("DNS_label_forward_compress_offset", "too many pointers")
-            end = pos
-            pos = target
-            continue
-        if n > max_label:
+        if n < 0xC0:
             raise DNSParseError("DNS_label_too_long")
-        pos += 1
-        if pos + n > end:
+        if pos + 1 >= end:
             raise DNSParseError("DNS_label_len_gt_pkt")
-        if n >= room:
-            raise DNSParseError("DNS_label_len_gt_name_len")
-        room -= n + 1
-        labels.append(buf[pos:pos + n])
-        pos += n
-    if NAME_BUDGET - room >= MAX_NAME_OCTETS and weirds is not None:
+        target = ((n & 0x3F) << 8) | buf[pos + 1]
+        if resume < 0:
+            resume = pos + 2
+        if target >= pos:
+            raise DNSParseError("DNS_label_forward_compress_offset")
+        hops += 1
+        if hops > MAX_POINTER_HOPS:
+            raise DNSParseError("DNS_label_forward_compress_offset", "too many pointers")
+        end = pos
+        pos = target
+    if room <= NAME_BUDGET - MAX_NAME_OCTETS and weirds is not None:
         weirds.append(("DNS_NAME_too_long", None))
     return b".".join(labels), (resume if resume >= 0 else pos)
 
@@ -128,8 +130,9 @@ def parse_question(buf: bytes, offset: int, weirds: list | None = None,
     return (name, qtype, qclass), pos + 4
 
 
-def parse_rr(buf: bytes, offset: int, section: int, weirds: list, *, netbios: bool = False,
-             udp: bool = True, update: bool = False) -> tuple[tuple, int]:
+def parse_rr(buf: bytes, offset: int, section: int, weirds: list, netbios: bool = False,
+             udp: bool = True, update: bool = False, qname: bytes | None = None
+             ) -> tuple[tuple, int]:
     """One resource record -> ((section, owner, type, class, ttl, reply), next offset).
 
     ``reply`` is the text Zeek's dns.log shows for it: a str (possibly "" where Zeek
@@ -183,13 +186,15 @@ def parse_message(buf: bytes, *, netbios: bool = False, udp: bool = True,
         return hdr, questions, rrs, weirds, DNSParseError("DNS_Conn_count_too_large"), False
     update = ((flags >> 11) & 0xF) == C.OP_UPDATE and not netbios
     max_label = MAX_LABEL_NETBIOS if netbios else MAX_LABEL
+    qname = None
     try:
         for _ in range(hdr[2]):
             q, pos = parse_question(buf, pos, weirds, max_label)
             questions.append(q)
+        if questions and not weirds:
+            qname = questions[0][0]      # it starts at offset 12 and ends before any RR
         for _ in range(hdr[3]):
-            rr, pos = parse_rr(buf, pos, ANSWER, weirds, netbios=netbios, udp=udp,
-                               update=update)
+            rr, pos = parse_rr(buf, pos, ANSWER, weirds, netbios, udp, update, qname)
             rrs.append(rr)
     except DNSParseError as e:
         if e.rr is not None:
@@ -200,8 +205,7 @@ def parse_message(buf: bytes, *, netbios: bool = False, udp: bool = True,
     try:
         for section, count in ((AUTHORITY, hdr[4]), (ADDITIONAL, hdr[5])):
             for _ in range(count):
-                rr, pos = parse_rr(buf, pos, section, weirds, netbios=netbios, udp=udp,
-                                   update=update)
+                rr, pos = parse_rr(buf, pos, section, weirds, netbios, udp, update, qname)
                 rrs.append(rr)
     except DNSParseError as e:
         if e.rr is not None:
