@@ -151,7 +151,9 @@ def test_a_dripping_server_is_cut_off_at_the_deadline(api):
     ("geodns", ["example.com", "--compare-local", "--nameserver", "nope"], "not an IP address"),
     ("geoping", ["8.8.8.8", "--api-url", "ftp://x"], "must look like https://host"),
     ("geoping", ["8.8.8.8", "--api-url", "http://x:99999"], "is not a valid URL"),
-    ("geoping", ["8.8.8.8", "--timeout", "0"], "--timeout must be a positive"),
+    ("geoping", ["8.8.8.8", "--timeout", "0"], "--timeout must be between"),
+    ("geoping", ["8.8.8.8", "--timeout", "inf"], "--timeout must be between"),
+    ("geoping", ["8.8.8.8", "--timeout", "nan"], "--timeout must be between"),
     ("geoping", ["8.8.8.8", "--retries", "99"], "--retries must be between"),
     ("geoping", [], "required: TARGET"),
 ], ids=lambda v: v if isinstance(v, str) and len(v) < 30 else None)

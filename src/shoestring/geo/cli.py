@@ -20,6 +20,10 @@ PRIVACY = ("Privacy: {what} is sent to Shodan's geonet service ({default}), a se
            "run by Shodan (USA), which probes it from vantage points in several countries. Do "
            "not use it for names or addresses you must keep to yourself.")
 
+# Ten minutes is longer than any person waits at a prompt; it also keeps socket timeouts in
+# range (an infinite one overflows the C timeval).
+MAX_TIMEOUT_S = 600.0
+
 DESCRIPTIONS = {
     "geoping": ("Ping TARGET (a public IP address or hostname) from Shodan's vantage points "
                 "around the world: is it down for everyone, or only for us? One line per "
@@ -125,8 +129,8 @@ def run(which: str, argv: list[str]) -> int:
 
 
 def _client(args, which: str) -> client.GeonetClient:
-    if not args.timeout > 0:
-        raise InvalidInput("--timeout must be a positive number of seconds")
+    if not 0 < args.timeout <= MAX_TIMEOUT_S:
+        raise InvalidInput(f"--timeout must be between 0 and {MAX_TIMEOUT_S:g} seconds")
     if not 0 <= args.retries <= 10:
         raise InvalidInput("--retries must be between 0 and 10")
     base = validate.api_url(args.api_url or os.environ.get(client.API_URL_ENV)
