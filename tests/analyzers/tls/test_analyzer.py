@@ -159,6 +159,7 @@ def test_bad_certificate_is_a_weird_not_a_crash():
 
 def test_spec_and_signature():
     assert SPEC.name == "ssl" and 443 in SPEC.tcp_ports and 993 in SPEC.tcp_ports
+    assert SPEC.udp_ports == {443}
     hello = record(22, handshake(1, client_hello_body()), 0x0301)
     assert looks_like_tls(hello, True) and not looks_like_tls(hello, False)
     assert looks_like_tls(record(22, handshake(2, server_hello_body())), False)
@@ -183,7 +184,16 @@ def test_dtls_client_and_server_hello():
     a.finish(2.0)
     (rec,) = ctx.records["ssl"]
     assert rec["ssl_history"] == "C" and rec["ja4"].startswith("d")
-    assert ctx.services == ["ssl"]
+    assert ctx.services == ["dtls"]
+
+
+def test_dtls_analyzer_leaves_quic_alone():
+    # a QUIC Initial's first bytes (long header, version 1) on 443/udp, where both attach
+    ctx = FakeContext(proto="udp")
+    a = DtlsAnalyzer(ctx)
+    a.deliver(True, bytes.fromhex("c3 00000001 08") + bytes(40), 1.0)
+    a.finish(2.0)
+    assert ctx.violations and not ctx.records and not ctx.services
 
 
 # -- Zeek's own traces: ssl.log field for field --------------------------------------------

@@ -26,9 +26,10 @@ __all__ = ["SPEC", "TlsAnalyzer", "DtlsAnalyzer", "looks_like_tls", "starttls"]
 #: Zeek's SSL::ssl_ports (base/protocols/ssl/main.zeek). 8443 and friends are left to
 #: signature detection, as in Zeek, so that a non-TLS service there is not mislabelled.
 TLS_PORTS = frozenset({443, 563, 585, 614, 636, 989, 990, 992, 993, 995, 5223})
-#: Zeek puts DTLS on 443/udp; QUIC owns that port in practice, so DTLS is found by its
-#: signature (versions 0xfeXX cannot be mistaken for QUIC's long header) instead.
-DTLS_PORTS: frozenset[int] = frozenset()
+#: Zeek's SSL::dtls_ports. QUIC shares 443/udp: on a QUIC connection the DTLS analyzer
+#: fails at the first datagram (no DTLS content type fits a QUIC header) and detaches
+#: without a log; on other ports DTLS is found by its signature.
+DTLS_PORTS = frozenset({443})
 
 _TLS_VERSIONS = (b"\x03\x00", b"\x03\x01", b"\x03\x02", b"\x03\x03")
 _DTLS_VERSIONS = (b"\xfe\xff", b"\xfe\xfd", b"\xfe\xfc", b"\x01\x00")

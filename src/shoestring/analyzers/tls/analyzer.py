@@ -199,6 +199,7 @@ class TlsAnalyzer(Analyzer):
 class DtlsAnalyzer(TlsAnalyzer):
     """DTLS over UDP: each ``deliver`` is one datagram holding one or more records."""
 
+    service = "dtls"          # Zeek's conn.log service for the DTLS analyzer
     transport = "d"
 
     def __init__(self, ctx):

@@ -163,7 +163,7 @@ class TlsSession:
             try:
                 rec = certificate_record(der, ts, host, client)
             except X509ParseError as exc:
-                self.ctx.weird("x509_cert_parse_error", str(exc)[:100], ts)
+                self.ctx.weird("x509_cert_parse_error", None, ts)   # Zeek: no addl
                 continue
             if host and self.leaf_names is None:
                 self.leaf_names = (rec["san.dns"], common_names(der))
