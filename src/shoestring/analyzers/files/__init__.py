@@ -13,8 +13,10 @@ from .magic import BOF_SIZE, SIGNATURES, sniff
 
 def new_file(ctx, source: str, is_orig: bool, ts: float, **kw) -> FileTransfer:
     """A new file seen over ``ctx``'s connection, with a fresh fuid (``ctx.new_id("F")``)."""
-    f = FileTransfer(ctx.new_id("F"), source, is_orig, ts,
-                     local_orig=getattr(ctx, "local_orig", None), **kw)
+    # files.log local_orig: whether the side that *sent* the file is local (Zeek's
+    # Site::is_local_addr of the orig or resp address).
+    local = getattr(ctx, "local_orig" if is_orig else "local_resp", None)
+    f = FileTransfer(ctx.new_id("F"), source, is_orig, ts, local_orig=local, **kw)
     f.add_conn(ctx.id_fields())
     return f
 

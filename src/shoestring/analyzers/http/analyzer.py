@@ -16,6 +16,7 @@ reply), which is the order Zeek sees on real captures.
 from __future__ import annotations
 
 import binascii
+import inspect
 from collections import deque
 
 from ..base import Analyzer, ConnContext
@@ -31,6 +32,17 @@ from .parse import (BAD_LINE, BODY, BODY_GAP, BODY_NOT_EXPECTED, DONE, HEADER, H
 def _s(b: bytes) -> str:
     """Bytes from the wire as a log string (undecodable bytes kept, escaped by writers)."""
     return b.decode("utf-8", "surrogateescape")
+
+
+def _script_weird(ctx: ConnContext):
+    """ctx.weird for the weirds Zeek raises from its scripts, whose source is unset."""
+    try:
+        takes_source = "source" in inspect.signature(ctx.weird).parameters
+    except (TypeError, ValueError):
+        takes_source = False
+    if takes_source:
+        return lambda name, addl, ts: ctx.weird(name, addl, ts, source=None)
+    return ctx.weird
 
 
 def _new_record(ctx: ConnContext, ts: float, depth: int) -> dict:
@@ -94,6 +106,7 @@ class HttpAnalyzer(Analyzer):
     def __init__(self, ctx: ConnContext):
         super().__init__(ctx)
         self.flags = ConnFlags()
+        self.script_weird = _script_weird(ctx)
         self.streams = (HttpStream(False, self.flags), HttpStream(True, self.flags))
         self.pending: dict[int, dict] = {}
         self.cur_req = self.cur_resp = self.depth = 0
@@ -221,10 +234,10 @@ class HttpAnalyzer(Analyzer):
         for name, addl in weirds:
             self.ctx.weird(name, addl, ts)
         if self.cur_req < self.cur_resp:
-            self.ctx.weird("HTTP_response_before_request", None, ts)
+            self.script_weird("HTTP_response_before_request", None, ts)
             self.cur_req = self.cur_resp
         if len(self.pending) > consts.MAX_PENDING:
-            self.ctx.weird("HTTP_excessive_pipelining", None, ts)
+            self.script_weird("HTTP_excessive_pipelining", None, ts)
             if self.cur_resp == 0:
                 self.cur_resp += 1
             while self.cur_resp < self.cur_req:
@@ -236,7 +249,7 @@ class HttpAnalyzer(Analyzer):
         rec["method"] = m
         rec["uri"] = _s(unescaped)
         if m not in consts.KNOWN_METHODS:
-            self.ctx.weird("unknown_HTTP_method", m, ts)
+            self.script_weird("unknown_HTTP_method", m, ts)
         if version == (0, 9):
             if method != b"GET":
                 self.ctx.weird("invalid_http_09_request_method", m, ts)
