@@ -19,6 +19,11 @@ _WS = b" \t"
 _HTTP = b"HTTP/"
 
 
+def as_text(b: bytes) -> str:
+    """Bytes from the wire as a log string (undecodable bytes kept, escaped by writers)."""
+    return b.decode("utf-8", "surrogateescape")
+
+
 def _skip_ws(line: bytes, i: int) -> int:
     n = len(line)
     while i < n and line[i] in (32, 9):
@@ -169,6 +174,30 @@ def unescape_uri(raw: bytes) -> tuple[bytes, list]:
             out += b"%" + raw[i:i + 1]
             i += 1
     return bytes(out), weirds
+
+
+def parse_content_range(value: bytes) -> tuple[int, int, int | None]:
+    """A 206 reply's Content-Range "bytes first-last/instance" -> (first, length,
+    instance) with instance None for "*" and 0 when unreadable (Zeek's reading).
+    Raises HTTPParseError with Zeek's weird name when the range cannot be used."""
+    tok = header_token(value)
+    rng = value.lstrip(b" \t")[len(tok):].replace(b" ", b"")
+    if tok != b"bytes":
+        raise HTTPParseError("HTTP_content_range_unknown_byte_unit")
+    spec, slash, inst = rng.partition(b"/")
+    first, dash, last = spec.partition(b"-")
+    text = rng.decode("latin-1")
+    if (not slash or not dash or not first.isdigit() or not last.isdigit()
+            or len(first) > 18 or len(last) > 18):
+        raise HTTPParseError("HTTP_content_range_cannot_parse", text)
+    f, l_ = int(first), int(last)
+    if l_ < f:
+        raise HTTPParseError("HTTP_non_positive_content_range", text)
+    if inst == b"*":
+        instance = None
+    else:
+        instance = int(inst) if inst.isdigit() and len(inst) <= 18 else 0
+    return f, l_ - f + 1, instance
 
 
 def header_token(value: bytes) -> bytes:

@@ -25,12 +25,13 @@ said Connection: close) so that body lengths match Zeek's logs.
 
 from __future__ import annotations
 
-import zlib
 from collections import deque
 
 from . import consts
+from .decode import Decoder as _Decoder
 from .errors import HTTPParseError
-from .lines import header_token, parse_request_line, parse_status_line, parse_version
+from .lines import (header_token, parse_content_range, parse_request_line, parse_status_line,
+                    parse_version)
 
 __all__ = ["HttpStream", "HTTPParseError", "ConnFlags", "NEED_DATA", "REQUEST", "REPLY",
            "HEADER", "HEADERS_DONE", "BODY", "BODY_GAP", "DONE", "WEIRD", "BAD_LINE",
@@ -56,49 +57,6 @@ class ConnFlags:
 
     def __init__(self):
         self.connection_close = False   # the server said "Connection: close"
-
-
-class _Decoder:
-    """Content-Encoding gzip/deflate decoding with a hard output cap."""
-
-    __slots__ = ("obj", "raw_fallback", "produced", "failed", "capped")
-
-    def __init__(self, kind: str):
-        # wbits 47 = zlib or gzip header, auto-detected; deflate servers disagree on
-        # zlib-wrapped vs raw, so try zlib first and fall back to raw once.
-        self.obj = zlib.decompressobj(47 if kind == "gzip" else 15)
-        self.raw_fallback = kind == "deflate"
-        self.produced = 0
-        self.failed = False
-        self.capped = False
-
-    def feed(self, data: bytes, out: list, weirds: list) -> None:
-        if self.failed or self.capped:
-            return
-        try:
-            while data:
-                room = consts.MAX_DECODED - self.produced
-                if room <= 0:
-                    self.capped = True
-                    weirds.append("HTTP_decompressed_size_exceeded")
-                    return
-                chunk = self.obj.decompress(data, min(consts.INFLATE_STEP, room))
-                if chunk:
-                    self.produced += len(chunk)
-                    out.append(chunk)
-                data = self.obj.unconsumed_tail
-                if self.obj.eof:
-                    return
-                if not chunk and data:
-                    return
-        except zlib.error:
-            if self.raw_fallback and self.produced == 0:
-                self.raw_fallback = False
-                self.obj = zlib.decompressobj(-15)
-                self.feed(data, out, weirds)
-                return
-            self.failed = True
-            weirds.append("inflate_failed")
 
 
 class HttpStream:
@@ -420,38 +378,22 @@ class HttpStream:
                 self.flags.connection_close = True
 
     def _content_range(self, value: bytes) -> None:
-        """Content-Range of a 206 reply: the body is bytes first-last of instance/len."""
-        tok = header_token(value)
-        rng = value.lstrip(b" \t")[len(tok):].replace(b" ", b"")
-        if tok != b"bytes":
-            self._weird("HTTP_content_range_unknown_byte_unit")
+        try:
+            first, length, instance = parse_content_range(value)
+        except HTTPParseError as e:
+            self._weird(e.weird, e.addl)
             return
-        spec, slash, inst = rng.partition(b"/")
-        first, dash, last = spec.partition(b"-")
-        if not slash or not dash:
-            self._weird("HTTP_content_range_cannot_parse", rng.decode("latin-1"))
-            return
-        if not (first.isdigit() and last.isdigit()) or len(first) > 18 or len(last) > 18:
-            self._weird("HTTP_content_range_cannot_parse", rng.decode("latin-1"))
-            return
-        f, l_ = int(first), int(last)
-        if l_ < f:
-            self._weird("HTTP_non_positive_content_range", rng.decode("latin-1"))
-            return
-        if inst != b"*":
-            if inst.isdigit() and len(inst) <= 18:
-                self.instance_length = int(inst)
-            else:
-                self._weird("HTTP_content_range_invalid_instance", rng.decode("latin-1"))
-                self.instance_length = 0
-        self.range_first = f
-        self.range_length = l_ - f + 1
+        if instance == 0:
+            self._weird("HTTP_content_range_invalid_instance")
+        self.instance_length = instance
+        self.range_first = first
+        self.range_length = length
         if self.content_length > 0:
-            if self.content_length != self.range_length:
+            if self.content_length != length:
                 self._weird("HTTP_range_not_matching_len")
-                self.content_length = max(self.content_length, self.range_length)
+                self.content_length = max(self.content_length, length)
         else:
-            self.content_length = self.range_length
+            self.content_length = length
 
     def _headers_done(self) -> None:
         """End of headers: decide how the body is framed (Zeek's SubmitAllHeaders)."""
