@@ -26,6 +26,10 @@ EXTRA_LIKELY_UDP = frozenset({53, 67, 69, 88, 111, 123, 137, 161, 162, 443, 500,
                               1812, 1813, 2049, 3544, 4789, 5060, 5072, 5353, 5355, 6081,
                               2123, 2152, 4754, 1701, 4500, 5246, 5247})
 
+# Ports analyzers listen on that are clients' side, never a server's (DHCP's 68,
+# DHCPv6's 546): Zeek leaves them out of likely_server_ports.
+CLIENT_PORTS = frozenset({68, 546})
+
 
 @cache
 def all_specs() -> tuple[AnalyzerSpec, ...]:
@@ -61,8 +65,8 @@ class Detector:
                                and not s.udp_ports]
 
     def likely_server_ports(self) -> dict[int, frozenset[int]]:
-        return {6: frozenset(self.by_tcp_port) | EXTRA_LIKELY_TCP,
-                17: frozenset(self.by_udp_port) | EXTRA_LIKELY_UDP}
+        return {6: (frozenset(self.by_tcp_port) | EXTRA_LIKELY_TCP) - CLIENT_PORTS,
+                17: (frozenset(self.by_udp_port) | EXTRA_LIKELY_UDP) - CLIENT_PORTS}
 
     def by_port(self, is_tcp: bool, resp_p: int) -> list[AnalyzerSpec]:
         return (self.by_tcp_port if is_tcp else self.by_udp_port).get(resp_p, [])

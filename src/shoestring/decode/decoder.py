@@ -117,9 +117,7 @@ class Decoder:
         if vtf >> 28 != 6:
             weirds.append(Weird("bad_IP_version"))
             return
-        if plen == 0:                          # jumbogram or offload: trust the frame
-            plen = len(frame) - pos - 40
-        total = plen + 40
+        total = plen + 40                      # Zeek counts what the header claims
         data = frame[pos + 40:pos + total]
         header = frame[pos:pos + 40]
         off = 0
@@ -196,7 +194,9 @@ class Decoder:
                 weirds.append(Weird("bad_TCP_header_len", "", src, dst))
                 return
             if hlen > len(body) or hlen > body_len:
-                weirds.append(Weird("truncated_header", "TCP", src, dst))
+                # Zeek has already made the connection by now: it exists, uncounted.
+                pkt.broken = "truncated_header"
+                out.append(pkt)
                 return
             pkt.tcp_opts = body[20:hlen]
             pkt.payload = body[hlen:]
@@ -273,8 +273,13 @@ class Decoder:
         found = parse(pkt.payload)
         if found is None:
             return
-        tunnel = Tunnel(kind, pkt.src, pkt.dst, pkt.sport, pkt.dport, outer=pkt)
-        pkt.tunnel = tunnel
+        if parse is tunnels.gre:
+            # GRE in UDP (RFC 8086) is a GRE tunnel between the two hosts, as Zeek
+            # logs it: keyed by addresses, not by the UDP connection carrying it.
+            tunnel = Tunnel(kind, pkt.src, pkt.dst)
+        else:
+            tunnel = Tunnel(kind, pkt.src, pkt.dst, pkt.sport, pkt.dport, outer=pkt)
+            pkt.tunnel = tunnel
         self._inner(pkt.ts, found, pkt.payload, tunnel, depth, out, weirds)
 
     def _inner(self, ts, found, data, tunnel, depth, out, weirds) -> None:

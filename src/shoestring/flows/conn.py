@@ -20,7 +20,7 @@ class Conn:
     __slots__ = ("uid", "proto", "orig_h", "resp_h", "orig_p", "resp_p", "keys",
                  "start", "last", "orig_pkts", "orig_ip", "resp_pkts", "resp_ip",
                  "orig_size", "resp_size", "history", "hist_seen", "orig_ep", "resp_ep",
-                 "services", "analyzers", "parent", "missed", "weirds", "deadline",
+                 "services", "analyzers", "parents", "missed", "weirds", "deadline",
                  "attempt_deadline", "one_way", "done", "reassembler", "tunnel", "timeout")
 
     def __init__(self, uid: str, proto: int, orig_h: bytes, orig_p: int, resp_h: bytes,
@@ -41,7 +41,7 @@ class Conn:
             self.orig_ep = self.resp_ep = None
         self.services: list[str] | None = None
         self.analyzers: list | None = None
-        self.parent = None              # uid of the tunnel this connection arrived in
+        self.parents: tuple = ()        # uids of the tunnels it arrived in (Zeek: a set)
         self.missed = 0
         self.weirds: set[str] | None = None
         self.deadline = 0.0
@@ -99,8 +99,8 @@ class Conn:
         rec["orig_ip_bytes"] = self.orig_ip
         rec["resp_pkts"] = self.resp_pkts
         rec["resp_ip_bytes"] = self.resp_ip
-        if self.parent:
-            rec["tunnel_parents"] = (self.parent,)
+        if self.parents:
+            rec["tunnel_parents"] = self.parents
         rec["ip_proto"] = self.proto
         rec["community_id"] = community_id
         return rec

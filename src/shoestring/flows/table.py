@@ -83,6 +83,12 @@ class ConnTable:
                 conn = self._new(pkt, key)
                 is_orig = True
 
+        parent = pkt.parent
+        if parent is not None and parent.uid not in conn.parents:
+            conn.parents = conn.parents + (parent.uid,)
+        if pkt.broken is not None:
+            self.conn_weird(conn, pkt.broken, ts)
+            return conn
         if pkt.bad_checksum:
             if proto == TCP:
                 ep = conn.orig_ep if is_orig else conn.resp_ep
@@ -106,9 +112,9 @@ class ConnTable:
             conn.resp_ip += pkt.ip_len
 
         if proto == TCP:
-            seq = tcp.process(conn, self, pkt, is_orig)
             if not (conn.orig_ep.did_close and conn.resp_ep.did_close):
                 conn.last = ts
+            seq = tcp.process(conn, self, pkt, is_orig)
             self.events.payload(conn, is_orig, pkt, seq)
         else:
             conn.last = ts
@@ -147,7 +153,6 @@ class ConnTable:
             ports = self.likely.get(UDP, frozenset())
             flip = pkt.sport in ports and pkt.dport not in ports
         conn = Conn(self.ids.new("C"), proto, pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.ts)
-        conn.parent = pkt.parent.uid if pkt.parent is not None else None
         reverse = (pkt.dst, pkt.dport, pkt.src, pkt.sport, proto)
         one_way = (proto == ICMP or proto == ICMP6) and pkt.dport == pkt.icmp_code and \
             (ICMP4_COUNTERPART if proto == ICMP else ICMP6_COUNTERPART).get(pkt.icmp_type) is None
