@@ -182,7 +182,10 @@ class DnsAnalyzer(Analyzer):
             ctx.confirm()
         self._end(qr)
         if error is not None and error.weird == "DNS_Conn_count_too_large":
+            # Not DNS after all. The pipeline detaches us, so write what was already
+            # seen now rather than trust that finish() still comes.
             self._stopped = True
+            self._flush_pending()
             ctx.violation("DNS_Conn_count_too_large")
 
     def _request(self, rec, flags, name, qtype, qclass):
