@@ -331,3 +331,30 @@ def test_answer_errors_keep_earlier_answers_and_log():
     ctx = run([(1.0, True, wire.query("x.example")), (1.1, False, rep)])
     rec = only(ctx)
     assert rec["answers"] == ["1.1.1.1"] and ("DNS_RR_bad_length", None) in ctx.weirds
+
+
+# --- golden: our records through the Zeek TSV writer vs Zeek's own dns.log lines --------
+
+from pathlib import Path  # noqa: E402
+
+from shoestring.logs.zeek_tsv import TsvFormat  # noqa: E402
+
+CASES_DIR = Path(__file__).resolve().parents[3].parent / "shared/conformance/zeek/cases"
+GOLDEN = [("scripts.base.protocols.dns.dns-key", corpus.DNSKEY2, False),
+          ("scripts.base.protocols.dns.multiple-txt-strings", corpus.TXT_MULTIPLE, True),
+          ("scripts.base.protocols.dns.spf", corpus.SPF, True),
+          ("scripts.base.protocols.dns.zero-responses", corpus.ZERO_RRS, False),
+          ("core.tunnels.gtp.false_gtp", corpus.FALSE_GTP, False)]
+
+
+@pytest.mark.parametrize("case,trace,reply_only", GOLDEN, ids=[g[0] for g in GOLDEN])
+def test_golden_dns_log_lines(case, trace, reply_only):
+    expected_log = CASES_DIR / case / "expected" / "dns.log"
+    if not expected_log.exists():
+        pytest.skip("conformance corpus not beside the repository")
+    fmt = TsvFormat(SCHEMA)
+    ours = [fmt.line(r).rstrip("\n").split("\t")[2:]          # ts and uid are Zeek's own
+            for r in replay(trace, skip_queries=reply_only).records["dns"]]
+    theirs = [line.split("\t")[2:] for line in expected_log.read_text().splitlines()
+              if not line.startswith("#")]
+    assert ours == theirs
