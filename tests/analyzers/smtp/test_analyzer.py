@@ -200,3 +200,24 @@ def test_analyzer_never_raises(chunks, prefix):
     a.deliver(True, b"MAIL FROM:<a@b.c>\r\n", 6.0)
     a.finish(7.0)
     assert not any(w[0] == "smtp_analyzer_error" for w in ctx.weirds)
+
+
+def test_attachments_become_files_like_zeek():
+    # Zeek's expected files.log for smtp.pcap (scripts.base.protocols.smtp.attachment).
+    ctx = run("basic", 0)
+    files = ctx.records["files"]
+    got = [(f["source"], f["depth"], f["mime_type"], f["filename"], f["seen_bytes"],
+            f["is_orig"], f["total_bytes"], f["missing_bytes"]) for f in files]
+    assert got == [("SMTP", 3, "text/plain", None, 77, True, None, 0),
+                   ("SMTP", 4, "text/html", None, 1868, True, None, 0),
+                   ("SMTP", 5, "text/plain", "NEWS.txt", 10809, True, None, 0)]
+    assert abs(files[2]["duration"] - 1.165512) < 1e-6
+    assert ctx.records["smtp"][0]["fuids"] == [f["fuid"] for f in files]
+    [single] = run("basic", 1).records["files"]
+    assert (single["depth"], single["seen_bytes"]) == (1, 204)
+
+
+def test_no_body_no_files():
+    ctx = run("invalid")
+    assert all(r["fuids"] == [] or len(r["fuids"]) == 1 for r in ctx.records["smtp"])
+    assert ctx.records["smtp"][1]["fuids"] == []          # refused DATA: no message

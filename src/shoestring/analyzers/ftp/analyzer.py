@@ -230,8 +230,10 @@ class FtpAnalyzer(Analyzer):
         self.adat_first = False
         bad = first_illegal_base64(arg.encode("utf-8", "surrogateescape"))
         if bad is not None:
-            self.ctx.weird(C.WEIRD_BASE64, f"character {bad} ignored by Base64 decoding", ts)
-            self.ctx.weird(C.WEIRD_ADAT_FIRST_TOKEN, None, ts)
+            # Zeek's base64 decoder reports without a source; the ADAT check as FTP_ADAT.
+            self.ctx.weird(C.WEIRD_BASE64, f"character {bad} ignored by Base64 decoding", ts,
+                           source=None)
+            self.ctx.weird(C.WEIRD_ADAT_FIRST_TOKEN, None, ts, source="FTP_ADAT")
         self.adat_active = False
 
     def _confirm(self) -> None:

@@ -16,31 +16,46 @@ Theory of operation:
 - STARTTLS accepted with 220: tls=T and parsing stops (what follows is TLS).
 - Credentials sent during AUTH are never logged; nothing here keeps them.
 
-Files (fuids): message bodies are handed to the files package when it exists
-(analyzers/files); without it fuids stays unset.
+Files (fuids): each MIME leaf body (mime.py) is a file of the files package
+(files.log, source SMTP); its fuid is listed in the transaction's fuids.
 """
 
 from __future__ import annotations
 
-import re
 from collections import deque
 
 from ..base import Analyzer, ConnContext
+from ..files import emit_file, new_file
 from . import consts as C
+from .mime import MimeMessage
 from .parse import (
     ParseError, extract_first_email_addr, extract_ip_addresses,
-    find_address_in_smtp_header, next_line, parse_command, parse_header, parse_reply,
-    rcpt_addresses, split_mime_email_addresses)
+    find_address_in_smtp_header, next_line, parse_command, parse_reply, rcpt_addresses,
+    split_mime_email_addresses)
 
-# End of a DATA body: a line holding only "." (any number of CRs before the LF, as
-# Zeek's line splitter strips them), at the start of the buffer or after a newline.
-_END_OF_DATA = re.compile(rb"\n\.\r*\n")
-_DOT_LINE = re.compile(rb"\.\r*\n")
-# A "." line longer than this (CRs piled up) is not waited for across segments.
-_MAX_DOT_LINE = 16
 
 # States (a subset of Zeek's SMTP_* states that decide how client lines are read).
-_COMMANDS, _DATA_HEADERS, _DATA_BODY, _BDAT, _AUTH, _AFTER_GAP, _TLS, _STOPPED = range(8)
+_COMMANDS, _DATA, _BDAT, _AUTH, _AFTER_GAP, _TLS, _STOPPED = range(7)
+
+
+class _MailFile:
+    """A MIME leaf body as a file (files.log source SMTP); its fuid joins smtp.log."""
+
+    __slots__ = ("owner", "file")
+
+    def __init__(self, owner: "SmtpAnalyzer", depth: int, filename: str | None):
+        self.owner = owner
+        self.file = new_file(owner.ctx, "SMTP", True, owner.now, depth=depth,
+                             filename=filename)
+        fuids = owner.rec["fuids"]
+        if len(fuids) < C.MAX_FILES_PER_MESSAGE:
+            fuids.append(self.file.fuid)
+
+    def data(self, data: bytes) -> None:
+        self.file.data(data, self.owner.now)
+
+    def end(self) -> None:
+        emit_file(self.owner.ctx, self.file)
 
 
 class _Line:
@@ -73,10 +88,10 @@ class SmtpAnalyzer(Analyzer):
         self.invalid_transactions = 0
         self.bdat_last_observed = False
         self.bdat_remaining = 0
-        self.headers_seen = 0
-        self.header_buf: bytearray | None = None
-        self.body_at_line_start = False
+        self.mime: MimeMessage | None = None
         self.bdat_active = False
+        self.bdat_partial = b""
+        self.now = 0.0
         self.rec = self._new_record(None)
 
     # -- records ---------------------------------------------------------------------
@@ -89,7 +104,7 @@ class SmtpAnalyzer(Analyzer):
                "in_reply_to": None, "subject": None, "x_originating_ip": None,
                "first_received": None, "second_received": None, "last_reply": None,
                "path": [ctx.resp_h, ctx.orig_h], "user_agent": None, "tls": False,
-               "fuids": None}
+               "fuids": []}
         self.activity = False           # Zeek's has_client_activity
         self.process_received = True
         return rec
@@ -117,7 +132,7 @@ class SmtpAnalyzer(Analyzer):
         if self.state in (_TLS, _STOPPED):
             return
         # Zeek: a gap loses sync; client lines are ignored until the server replies.
-        if self.state in (_DATA_HEADERS, _DATA_BODY, _BDAT):
+        if self.state in (_DATA, _BDAT):
             self._end_data(ts)
         self.pending.clear()
         self.state = _AFTER_GAP
@@ -125,7 +140,7 @@ class SmtpAnalyzer(Analyzer):
 
     def finish(self, ts: float) -> None:
         try:
-            if self.state in (_DATA_HEADERS, _DATA_BODY, _BDAT):
+            if self.state in (_DATA, _BDAT):
                 self._end_data(ts)
             self._message_done(ts)
         except Exception as exc:  # noqa: BLE001
@@ -134,16 +149,12 @@ class SmtpAnalyzer(Analyzer):
     def _deliver(self, is_orig: bool, data: bytes, ts: float) -> None:
         if self.state in (_TLS, _STOPPED):
             return
+        self.now = ts
         side = self.lines[is_orig]
         side.buf += data
         buf = side.buf
         pos = 0
         while self.state not in (_TLS, _STOPPED):
-            if is_orig and self.state == _DATA_BODY:
-                pos = self._body(buf, pos, ts)
-                if self.state == _DATA_BODY:
-                    break
-                continue
             if is_orig and self.state == _BDAT:
                 take = min(self.bdat_remaining, len(buf) - pos)
                 self._bdat_bytes(bytes(buf[pos:pos + take]), ts)
@@ -179,8 +190,11 @@ class SmtpAnalyzer(Analyzer):
         state = self.state
         if state == _AFTER_GAP:
             return
-        if state == _DATA_HEADERS:
-            self._header_line(line, ts)
+        if state == _DATA:
+            if line == b".":
+                self._end_of_data(ts)
+            else:
+                self.mime.line(line[1:] if line[:1] == b"." else line)  # RFC 5321 4.5.2
             return
         if state == _AUTH:
             self._queue(C.AUTH_ANSWER, ts)
@@ -247,11 +261,14 @@ class SmtpAnalyzer(Analyzer):
     # -- message data ----------------------------------------------------------------
 
     def _begin_data(self, ts: float) -> None:
-        if self.header_buf is not None:
+        if self.mime is not None:
             self.ctx.weird(C.WEIRD_NESTED_MAIL, None, ts)
-        self.state = _DATA_HEADERS
-        self.header_buf = None
-        self.headers_seen = 0
+            self._end_data(ts)
+        self.state = _DATA
+        self.mime = MimeMessage(self._header, self._file_begin)
+
+    def _file_begin(self, depth: int, filename: str | None) -> _MailFile:
+        return _MailFile(self, depth, filename)
 
     def _begin_bdat(self, arg: str, ts: float) -> None:
         size, _, rest = arg.partition(" ")
@@ -263,86 +280,37 @@ class SmtpAnalyzer(Analyzer):
             self.bdat_last_observed = True
         if not self.bdat_active:            # the first chunk starts a message
             self.bdat_active = True
-            self.header_buf = None
-            self.headers_seen = 0
+            self.mime = MimeMessage(self._header, self._file_begin)
+            self.bdat_partial = b""
         self.bdat_remaining = int(size)
         if self.bdat_remaining:
             self.state = _BDAT
 
     def _bdat_bytes(self, chunk: bytes, ts: float) -> None:
-        """BDAT content is raw bytes; only its header block matters to smtp.log."""
-        if self.headers_seen < 0:
+        """BDAT content is raw bytes (no dot-stuffing); cut into lines for MIME."""
+        if self.mime is None:
             return
+        data = self.bdat_partial + chunk
         pos = 0
         while True:
-            line, nxt = next_line(chunk, pos)
-            if line is None or self.headers_seen < 0:
+            line, nxt = next_line(data, pos)
+            if line is None:
                 break
-            self._header_line(line, ts, bdat=True)
+            self.mime.line(line)
             pos = nxt
+        self.bdat_partial = data[pos:][:C.MAX_LINE]
 
     def _end_data(self, ts: float) -> None:
-        self._flush_header()
-        self.header_buf = None
-        self.headers_seen = 0
-
-    def _body(self, buf: bytearray, pos: int, ts: float) -> int:
-        """Skip body bytes up to the "." line (a regex search, not a loop per line:
-        attachments are megabytes); returns the new position."""
-        if self.body_at_line_start:
-            m = _DOT_LINE.match(buf, pos)
-            if m is not None:
-                self._end_of_data(ts)
-                return m.end()
-            if not buf[pos:].strip(b".\r") and len(buf) - pos < _MAX_DOT_LINE:
-                return pos                  # "." or ".\r" so far: wait for the rest
-        m = _END_OF_DATA.search(buf, pos)
-        if m is not None:
-            self._end_of_data(ts)
-            return m.end()
-        # Keep the last line start: a "." line may straddle two segments.
-        self.body_at_line_start = False
-        newline = buf.rfind(b"\n", max(pos, len(buf) - _MAX_DOT_LINE))
-        return newline if newline >= 0 else len(buf)
+        mime, self.mime = self.mime, None
+        if mime is not None:
+            self.now = ts
+            mime.end()
 
     def _end_of_data(self, ts: float) -> None:
         self._end_data(ts)
         self.state = _COMMANDS
         self._queue(C.END_OF_DATA, ts)
         self.mail_from_seen = self.rcpt_to_seen = False
-
-    def _header_line(self, line: bytes, ts: float, bdat: bool = False) -> None:
-        if not bdat and line == b".":
-            self._end_of_data(ts)
-            return
-        if not bdat and line.startswith(b"."):
-            line = line[1:]                 # dot-stuffing (RFC 5321 4.5.2)
-        if not line:                        # end of the header block
-            self._flush_header()
-            self.headers_seen = -1          # no more header processing
-            if not bdat:
-                self.state = _DATA_BODY
-                self.body_at_line_start = True
-            return
-        if self.headers_seen < 0:
-            return
-        if line[:1] in (b" ", b"\t") and self.header_buf is not None:
-            if len(self.header_buf) + len(line) <= C.MAX_HEADER_LEN:
-                self.header_buf += line     # folded: Zeek keeps the leading blank
-            return
-        self._flush_header()
-        if self.headers_seen >= C.MAX_HEADERS:
-            return
-        self.headers_seen += 1
-        self.header_buf = bytearray(line[:C.MAX_HEADER_LEN])
-
-    def _flush_header(self) -> None:
-        raw, self.header_buf = self.header_buf, None
-        if raw is None:
-            return
-        parsed = parse_header(bytes(raw))
-        if parsed is not None:
-            self._header(*parsed)
 
     def _header(self, name: str, value: str) -> None:
         """Zeek's mime_one_header handlers for the top-level entity."""
@@ -406,7 +374,9 @@ class SmtpAnalyzer(Analyzer):
                                     and self.bdat_last_observed):
             self.messages_transferred += 1
             self.bdat_last_observed = False
-            self.bdat_active = False
+            if self.bdat_active:
+                self.bdat_active = False
+                self._end_data(ts)
             self._message_done(ts)
             self.rec = self._new_record(ts)
 
@@ -416,7 +386,7 @@ class SmtpAnalyzer(Analyzer):
             self.state = _COMMANDS
         cmd = self.pending.popleft() if self.pending else None
         self.last_replied = cmd
-        if cmd == "DATA" and code != 354 and self.state in (_DATA_HEADERS, _DATA_BODY):
+        if cmd == "DATA" and code != 354 and self.state == _DATA:
             # Refused (Zeek ends data mode on any reply but 354).
             self._end_data(ts)
             self.state = _COMMANDS

@@ -42,6 +42,8 @@ MAX_HEADERS = 1000
 MAX_HEADER_LEN = 64 * 1024
 # Commands sent ahead of their replies (pipelining) remembered at once.
 MAX_PENDING_COMMANDS = 1000
+# fuids listed per transaction (each file still gets its files.log record).
+MAX_FILES_PER_MESSAGE = 1000
 # Zeek's SMTP::max_invalid_mail_transactions: past this the analyzer stops.
 MAX_INVALID_TRANSACTIONS = 25
 
