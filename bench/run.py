@@ -149,38 +149,48 @@ def conn_records(logdir: str) -> int | None:
 
 
 def table(rows, packets: int, nbytes: int, memory: bool) -> list[str]:
-    lines = ["| tool | packets/s | Mbit/s | wall s | CPU s | peak RSS MB | output |",
-             "|---|---:|---:|---:|---:|---:|---|"]
+    lines = ["| tool | packets/s (wall) | Mbit/s (wall) | packets/s (CPU) | wall s | CPU s | peak RSS MB | output |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         if r.get("missing"):
-            lines.append(f"| {r['name']} | – | – | – | – | – | not run: {r['missing']} |")
+            lines.append(f"| {r['name']} | – | – | – | – | – | – | not run: {r['missing']} |")
             continue
         note = f"exit {r['rc']}" if r["rc"] else r.get("note", "ok")
         lines.append(f"| {r['name']} | {packets / r['wall']:,.0f} | {nbytes * 8 / r['wall'] / 1e6:,.1f} | "
-                     f"{r['wall']:.2f} | {r['cpu']:.2f} | {r['rss_mb']:,.0f} | {note} |")
+                     f"{packets / max(r['cpu'], 1e-9):,.0f} | {r['wall']:.2f} | {r['cpu']:.2f} | "
+                     f"{r['rss_mb']:,.0f} | {note} |")
     return lines
 
 
 def verdict(rows, packets: int, memory: bool) -> list[str]:
+    """The issue's floors, judged by wall time and by CPU time: on a quiet machine the two
+    agree; when other work shares the core, CPU time is the figure that still means speed."""
     by = {r["name"]: r for r in rows if not r.get("missing") and r["rc"] == 0}
     conn, nf = by.get("shoestring read -C --logs conn"), by.get("nfstream n_dissections=0")
     out = []
+
+    def judge(ok: bool) -> str:
+        return "meets" if ok else "MISSES"
+
     if conn and memory:
-        ok = conn["rss_mb"] <= CEILING_MB
         out.append(f"- peak RSS of `shoestring read -C --logs conn` with all flows open: "
-                   f"{conn['rss_mb']:,.0f} MB (ceiling {CEILING_MB} MB): {'meets' if ok else 'MISSES'}")
+                   f"{conn['rss_mb']:,.0f} MB (ceiling {CEILING_MB} MB): {judge(conn['rss_mb'] <= CEILING_MB)}")
     elif conn:
-        pps = packets / conn["wall"]
-        out.append(f"- `shoestring read -C --logs conn`: {pps:,.0f} packets/s "
-                   f"(floor {FLOOR_PPS:,}): {'meets' if pps >= FLOOR_PPS else 'MISSES'}")
+        wall, cpu = packets / conn["wall"], packets / max(conn["cpu"], 1e-9)
+        out.append(f"- `shoestring read -C --logs conn` (floor {FLOOR_PPS:,} packets/s): "
+                   f"{wall:,.0f} by wall time: {judge(wall >= FLOOR_PPS)}; "
+                   f"{cpu:,.0f} by CPU time: {judge(cpu >= FLOOR_PPS)}")
     if conn and nf:
-        ratio = nf["wall"] / conn["wall"]
-        out.append(f"- shoestring conn / nfstream (n_dissections=0) speed ratio: {ratio:.2f}x"
-                   + ("" if memory else f" (floor {FLOOR_RATIO}x): {'meets' if ratio >= FLOOR_RATIO else 'MISSES'}"))
-        out.append(f"- shoestring conn / nfstream peak RSS ratio: {conn['rss_mb'] / nf['rss_mb']:.2f}")
+        rw, rc = nf["wall"] / conn["wall"], nf["cpu"] / max(conn["cpu"], 1e-9)
+        floor = "" if memory else f" (floor {FLOOR_RATIO}x)"
+        out.append(f"- shoestring conn / nfstream (n_dissections=0) speed{floor}: {rw:.2f}x by wall"
+                   + ("" if memory else f": {judge(rw >= FLOOR_RATIO)}")
+                   + f"; {rc:.2f}x by CPU" + ("" if memory else f": {judge(rc >= FLOOR_RATIO)}"))
+        out.append(f"- shoestring conn / nfstream peak RSS: {conn['rss_mb'] / nf['rss_mb']:.2f}")
     for name in ("shoestring read -C (all analyzers)", "nfstream n_dissections=20", "tshark -T fields"):
         if conn and name in by:
-            out.append(f"- shoestring conn / {name} speed ratio: {by[name]['wall'] / conn['wall']:.2f}x")
+            out.append(f"- shoestring conn / {name} speed: {by[name]['wall'] / conn['wall']:.2f}x by wall; "
+                       f"{by[name]['cpu'] / max(conn['cpu'], 1e-9):.2f}x by CPU")
     return out
 
 
@@ -220,33 +230,39 @@ def main(argv=None) -> int:
     path = ensure_file(args)
     packets, nbytes = capture_totals(path)
     print(f"{path}: {packets:,} packets, {nbytes / 1e6:,.1f} MB of frames", file=sys.stderr)
-    rows = []
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="shoestring-bench-") as logdir:
-        for name, cmd, why in tools(path, logdir, args.memory):
-            if args.only and not any(s in name for s in args.only.split(",")):
-                continue
+        plan = [t for t in tools(path, logdir, args.memory)
+                if not args.only or any(s in t[0] for s in args.only.split(","))]
+        best: dict[str, dict] = {}
+        for name, cmd, why in plan:
             if cmd is None:
                 print(f"{name}: not run: {why}", file=sys.stderr)
-                rows.append({"name": name, "missing": why})
-                continue
-            best = None
-            for _ in range(args.repeat):
+                best[name] = {"name": name, "missing": why}
+        # rounds interleave the tools, so a burst of load on the machine hits them all alike
+        for _ in range(args.repeat):
+            for name, cmd, _why in plan:
+                if cmd is None or best.get(name, {}).get("rc"):
+                    continue
                 r = measure(name, cmd, not args.no_pin)
-                if r["rc"] != 0 or best is None or r["wall"] < best["wall"]:
-                    best = r
-                if r["rc"] != 0:
-                    break
-            if name.startswith("shoestring") and best["rc"] == 0:
-                n = conn_records(os.path.join(logdir, "conn" if "--logs" in name else "all"))
-                best["note"] = f"{n:,} conn records" if n is not None else "no conn.log written"
-            elif name.startswith("nfstream") and best["rc"] == 0:
-                best["note"] = best["tail"].splitlines()[-1] if best["tail"] else "ok"
-            print(f"{name}: {packets / best['wall']:,.0f} packets/s, {best['wall']:.2f} s, "
-                  f"{best['rss_mb']:,.0f} MB" + (f", exit {best['rc']}: {best['tail'][-300:]}" if best["rc"] else ""),
-                  file=sys.stderr)
-            rows.append(best)
+                if name.startswith("shoestring") and r["rc"] == 0:
+                    n = conn_records(os.path.join(logdir, "conn" if "--logs" in name else "all"))
+                    r["note"] = f"{n:,} conn records" if n is not None else "no conn.log written"
+                elif name.startswith("nfstream") and r["rc"] == 0:
+                    r["note"] = r["tail"].splitlines()[-1] if r["tail"] else "ok"
+                print(f"{name}: {packets / r['wall']:,.0f} packets/s, {r['wall']:.2f} s wall, "
+                      f"{r['cpu']:.2f} s CPU, {r['rss_mb']:,.0f} MB"
+                      + (f", exit {r['rc']}: {r['tail'][-300:]}" if r["rc"] else ""), file=sys.stderr)
+                if name not in best or r["rc"] or r["wall"] < best[name]["wall"]:
+                    best[name] = r
+        rows = [best[name] for name, _, _ in plan]
+    load = (load_before, os.getloadavg()[0])
     lines = table(rows, packets, nbytes, args.memory) + [""] + verdict(rows, packets, args.memory)
     print("\n".join(lines))
+    lines.append(f"- load average (1 min) before/after: {load[0]:.2f} / {load[1]:.2f} on "
+                 f"{os.cpu_count()} cores" + (": the machine was busy, trust the CPU-time rates"
+                                              if max(load) > 1.5 else ""))
+    print("\n".join(lines[-1:]))
     if args.record:
         record(args, argv, path, packets, nbytes, rows, lines)
     return 0 if all(r.get("missing") or r["rc"] == 0 for r in rows) else 1
