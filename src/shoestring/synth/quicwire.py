@@ -90,8 +90,8 @@ def unprotect_long(packet: bytes, keys: tuple[bytes, bytes, bytes]) -> tuple[int
     The inverse of protect_long, for tests and for checking what we wrote."""
     key, iv, hp = keys
     pos = 5
-    dlen = packet[pos]; pos += 1 + packet[pos]
-    pos += 1 + packet[pos]
+    pos += 1 + packet[pos]  # destination connection id
+    pos += 1 + packet[pos]  # source connection id
     if (packet[0] & 0x30) >> 4 == TYPE_INITIAL:
         tlen, pos = _read_varint(packet, pos)
         pos += tlen
@@ -103,7 +103,6 @@ def unprotect_long(packet: bytes, keys: tuple[bytes, bytes, bytes]) -> tuple[int
     pn = int.from_bytes(pn_bytes, "big")
     head = bytes([first]) + packet[1:pos] + pn_bytes
     nonce = (int.from_bytes(iv, "big") ^ pn).to_bytes(12, "big")
-    del dlen
     return pn, AESGCM(key).decrypt(nonce, packet[pos + pn_len:pos + length], head)
 
 
