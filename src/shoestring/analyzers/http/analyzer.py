@@ -57,6 +57,13 @@ def _new_record(ctx: ConnContext, ts: float, depth: int) -> dict:
     return rec
 
 
+# Header names that feed http.log or body handling (upper-cased, as bytes).
+_INTERESTING = frozenset(n.encode() for n in (
+    "REFERER", "HOST", "RANGE", "ORIGIN", "USER-AGENT", "AUTHORIZATION",
+    "PROXY-AUTHORIZATION", "CONNECTION", "UPGRADE", "CONTENT-TYPE", "CONTENT-DISPOSITION",
+    *consts.PROXY_HEADERS))
+
+
 class HttpAnalyzer(BodyFiles, Analyzer):
     """http.log and files.log for one TCP connection."""
 
@@ -248,7 +255,9 @@ class HttpAnalyzer(BodyFiles, Analyzer):
 
     def _header(self, is_orig: bool, name: bytes, value: bytes, ts: float,
                 part: bool = False) -> None:
-        rec = self._state(is_orig, ts)
+        rec = self._state(is_orig, ts)     # Zeek's set_state runs for every header
+        if name.upper() not in _INTERESTING:
+            return                          # most headers: nothing to log, skip decoding
         n = _s(name).upper()
         v = _s(value)
         if part:

@@ -301,7 +301,29 @@ class HttpStream:
             self.pending.append((REPLY, version, code, reason))
         return True
 
+    def _header_block(self) -> bool:
+        """Fast path: the whole header block is buffered with plain CRLF line ends, so
+        split it in one call instead of line by line."""
+        buf = self.buf
+        if buf[:1] in (b"\r", b"\n"):
+            return False                        # no headers at all: the slow path is exact
+        end = buf.find(b"\r\n\r\n")
+        if end < 0 or end > consts.MAX_LINE:
+            return False
+        block = bytes(buf[:end])
+        if block.count(b"\r") != block.count(b"\n") or block.count(b"\r\n") * 2 != \
+                block.count(b"\r") + block.count(b"\n"):
+            return False                        # a bare CR or LF: let the slow path decide
+        del buf[:end + 4]
+        for line in block.split(b"\r\n"):
+            self._header(line)
+        self._headers_done()
+        return True
+
     def _header_line(self) -> bool:
+        if self.state == S_HEADERS and not self._skip_lf and not self._discard_line \
+                and self._header_block():
+            return True
         line = self._read_line()
         if line is None:
             return False
@@ -312,24 +334,29 @@ class HttpStream:
             else:
                 self._headers_done()
             return True
+        self._header(line)
+        return True
+
+    def _header(self, line: bytes) -> None:
+        """One non-empty header (or trailer) line."""
+        trailer = self.state == S_TRAILER
         if line[0] in (32, 9):                      # obsolete line folding
             if self.last_header is not None and not trailer:
                 self.last_header[1] += b" " + line.strip(b" \t")
-            return True
+            return
         self._flush_header()
         colon = line.find(b":")
         if colon <= 0:
             self._weird("HTTP_bad_header_line" if not trailer else "HTTP_bad_trailer_line")
-            return True
+            return
         if trailer:
-            return True
+            return
         self.n_headers += 1
         if self.n_headers > consts.MAX_HEADERS:
             if self.n_headers == consts.MAX_HEADERS + 1:
                 self._weird("HTTP_too_many_headers")
-            return True
+            return
         self.last_header = [line[:colon].strip(b" \t"), line[colon + 1:].strip(b" \t")]
-        return True
 
     def _flush_header(self) -> None:
         h = self.last_header
