@@ -155,3 +155,16 @@ def test_random_bytes_only_raise_x509_parse_error(blob):
         describe(blob)
     except X509ParseError:
         pass
+
+
+def test_certificate_cache_parses_once_and_stays_bounded():
+    from shoestring.analyzers.x509 import CertificateCache
+    cache = CertificateCache(size=2)
+    der = build()
+    fp, fields, cns = cache.lookup(der)
+    assert fp == fingerprint(der) and fields["certificate.subject"] == "CN=leaf"
+    assert cns == ["leaf"]
+    assert cache.lookup(der)[1] is fields          # the same parsed record: no second parse
+    assert cache.lookup(b"junk")[1] is None        # a bad DER is remembered as bad
+    cache.lookup(build())
+    assert len(cache) == 2                         # the oldest entry made room

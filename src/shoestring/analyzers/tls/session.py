@@ -8,8 +8,7 @@ ssl.log line Zeek writes for QUIC). Certificates go to x509.log through ``ctx.em
 
 from __future__ import annotations
 
-from ..x509 import (X509ParseError, certificate_record, common_names, fingerprint,
-                    hostname_matches, should_log)
+from ..x509 import CertificateCache, hostname_matches, should_log
 from . import consts as C
 from .ciphers import cipher_name
 from .fingerprints import ja3, ja3s, ja4
@@ -156,18 +155,20 @@ class TlsSession:
             self.cert_chain, self.client_cert_chain = [], []
         chain = self.client_cert_chain if is_client else self.cert_chain
         seen = self.ctx.shared("x509.logged", dict)
+        cache = self.ctx.shared("x509.cache", CertificateCache)
         for depth, der in enumerate(certs):
-            fp = fingerprint(der)
+            fp, fields, cns = cache.lookup(der)
             chain.append(fp)
-            host, client = depth == 0 and not is_client, depth == 0 and is_client
-            try:
-                rec = certificate_record(der, ts, host, client)
-            except X509ParseError as exc:
+            if fields is None:
                 self.ctx.weird("x509_cert_parse_error", None, ts)   # Zeek: no addl
                 continue
+            host, client = depth == 0 and not is_client, depth == 0 and is_client
             if host and self.leaf_names is None:
-                self.leaf_names = (rec["san.dns"], common_names(der))
+                self.leaf_names = (fields["san.dns"], cns)
             if should_log(seen, fp, host, client, ts):
+                rec = {"ts": ts}
+                rec.update(fields)
+                rec["host_cert"], rec["client_cert"] = host, client
                 self.ctx.emit("x509", rec)
 
     # -- the record ------------------------------------------------------------------------

@@ -7,11 +7,11 @@ ssl.log's sni_matches_cert, :func:`should_log` keeps Zeek's once-a-day deduplica
 
 from __future__ import annotations
 
-from .certificate import X509ParseError, common_names, describe, fingerprint
+from .certificate import X509ParseError, analyse, common_names, describe, fingerprint
 from .hostname import hostname_matches
 
 __all__ = ["X509ParseError", "certificate_record", "fingerprint", "hostname_matches",
-           "should_log", "common_names", "describe", "RELOG_AFTER"]
+           "should_log", "common_names", "describe", "RELOG_AFTER", "CertificateCache"]
 
 #: Zeek's X509::relog_known_certificates_after: a certificate already logged with the same
 #: (fingerprint, host_cert, client_cert) is not logged again within a day of network time.
@@ -36,3 +36,32 @@ def should_log(seen: dict, fp: str, host_cert: bool, client_cert: bool, ts: floa
         return False
     seen[key] = ts
     return True
+
+
+#: Certificates remembered per run. Servers send the same chain on every connection, so
+#: each DER is parsed once; 4096 entries of a few KiB bound the memory to some MiB.
+CACHE_SIZE = 4096
+
+
+class CertificateCache:
+    """fingerprint → (x509.log fields or None when the DER does not parse, subject CNs)."""
+
+    def __init__(self, size: int = CACHE_SIZE):
+        self.size = size
+        self._entries: dict[str, tuple[dict | None, list[str]]] = {}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def lookup(self, der: bytes) -> tuple[str, dict | None, list[str]]:
+        fp = fingerprint(der)
+        hit = self._entries.get(fp)
+        if hit is None:
+            try:
+                hit = analyse(der)
+            except X509ParseError:
+                hit = (None, [])
+            if len(self._entries) >= self.size:          # drop the oldest entry
+                del self._entries[next(iter(self._entries))]
+            self._entries[fp] = hit
+        return fp, hit[0], hit[1]

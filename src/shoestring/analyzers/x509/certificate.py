@@ -86,6 +86,11 @@ def _constraints(cert: x509.Certificate) -> dict:
 
 def describe(der: bytes) -> dict:
     """The x509.log fields of one certificate, except ts, host_cert and client_cert."""
+    return analyse(der)[0]
+
+
+def analyse(der: bytes) -> tuple[dict, list[str]]:
+    """(x509.log fields, subject CNs) from one load of the DER."""
     if len(der) > MAX_CERT_LEN:
         raise X509ParseError(f"certificate of {len(der)} bytes (max {MAX_CERT_LEN})")
     try:
@@ -99,6 +104,8 @@ def describe(der: bytes) -> dict:
             subject, issuer = render_name(cert.subject), render_name(cert.issuer)
             key_alg = algorithm_name(cert.public_key_algorithm_oid)
             sig_alg = algorithm_name(cert.signature_algorithm_oid)
+            cns = [a.value for a in cert.subject.get_attributes_for_oid(
+                x509.NameOID.COMMON_NAME) if isinstance(a.value, str)]
     except Exception as exc:   # cryptography raises ValueError and friends on bad DER
         raise X509ParseError(str(exc)) from exc
     record = {
@@ -120,7 +127,7 @@ def describe(der: bytes) -> dict:
                 record.update(part(cert))
             except Exception:  # a broken extension leaves its fields unset, not the record
                 record.update(unset)
-    return record
+    return record, cns
 
 
 def common_names(der: bytes) -> list[str]:
