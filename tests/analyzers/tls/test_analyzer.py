@@ -257,3 +257,75 @@ def test_zeek_corpus(case):
         for field in w:
             if field != "ts":
                 assert zeek_text(g[field]) == w[field], field
+
+
+def _conversation(*steps):
+    ctx = FakeContext()
+    a = TlsAnalyzer(ctx)
+    for i, (is_orig, data) in enumerate(steps):
+        a.deliver(is_orig, data, float(i))
+    a.finish(99.0)
+    return ctx
+
+
+def test_tls12_session_id_resumption():
+    sid = bytes(range(1, 33))
+    ctx = _conversation(
+        (True, record(22, handshake(1, client_hello_body(session_id=sid)))),
+        (False, record(22, handshake(2, server_hello_body(session_id=sid)))
+         + record(20, b"\x01") + record(22, b"encrypted-finished")),
+        (True, record(20, b"\x01") + record(22, b"encrypted-finished")))
+    (rec,) = ctx.records["ssl"]
+    # abbreviated handshake: server CCS first; established at the client's encrypted Finished
+    assert rec["resumed"] is True and rec["established"] is True
+    assert rec["ssl_history"] == "CsiI"
+
+
+def test_tls12_ticket_resumption_with_empty_session_id():
+    ticket = ext(35, b"T" * 32)
+    ctx = _conversation(
+        (True, record(22, handshake(1, client_hello_body(exts=ticket)))),
+        (False, record(22, handshake(2, server_hello_body(session_id=b"\x05" * 32)))
+         + record(20, b"\x01")),
+        (True, record(20, b"\x01")), (False, record(23, b"data")))
+    (rec,) = ctx.records["ssl"]
+    assert rec["resumed"] is True and rec["established"] is True
+
+
+def test_tls13_psk_resumption_without_ccs():
+    from .hello import u16s
+    ch = client_hello_body(exts=ext(43, b"\x02\x03\x04") + ext(41, b"psk"))
+    sh = server_hello_body(cipher=0x1301, exts=ext(43, u16s([0x0304])) + ext(41, u16s([0])))
+    ctx = _conversation((True, record(22, handshake(1, ch))),
+                        (False, record(22, handshake(2, sh)) + record(23, b"enc")),
+                        (True, record(23, b"enc")))
+    (rec,) = ctx.records["ssl"]
+    assert rec["resumed"] is True and rec["established"] is True
+    assert rec["ssl_history"] == "Cs" and rec["cipher"] == "TLS_AES_128_GCM_SHA256"
+
+
+def test_sslv2_handshake():
+    from .loopback import make_cert
+    from cryptography.hazmat.primitives import serialization
+    der = make_cert()[1].public_bytes(serialization.Encoding.DER)
+
+    def v2(body):                       # 2-byte SSLv2 record header
+        return bytes([0x80 | (len(body) >> 8), len(body) & 0xFF]) + body
+    client_hello = v2(bytes.fromhex("01 0002 0003 0000 0010 010080") + b"C" * 16)
+    server_hello = v2(bytes.fromhex("04 00 01 0002") + len(der).to_bytes(2, "big")
+                      + bytes.fromhex("0003 0010") + der + bytes.fromhex("010080") + b"I" * 16)
+    master_key = v2(bytes.fromhex("02 010080 0000 0000 0000"))
+    ctx = _conversation((True, client_hello), (False, server_hello), (True, master_key),
+                        (True, v2(b"encrypted")))
+    (rec,) = ctx.records["ssl"]
+    assert rec["version"] == "SSLv2" and rec["cipher"] == "SSLv20_CK_RC4_128_WITH_MD5"
+    assert rec["ssl_history"] == "Cs" and rec["established"] is True
+    assert rec["cert_chain_fps"] == [hashlib.sha256(der).hexdigest()]
+    assert ctx.records["x509"][0]["host_cert"] is True and ctx.services == ["ssl"]
+
+
+def test_plaintext_application_data_before_encryption_is_a_weird():
+    ctx = _conversation((True, record(22, handshake(1, client_hello_body()))),
+                        (False, record(22, handshake(2, server_hello_body()))),
+                        (True, record(23, b"cleartext?")))
+    assert ("ssl_early_application_data", None) in ctx.weirds
