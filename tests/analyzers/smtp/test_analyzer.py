@@ -221,3 +221,11 @@ def test_no_body_no_files():
     ctx = run("invalid")
     assert all(r["fuids"] == [] or len(r["fuids"]) == 1 for r in ctx.records["smtp"])
     assert ctx.records["smtp"][1]["fuids"] == []          # refused DATA: no message
+
+
+def test_files_identical_whether_lines_come_one_by_one_or_in_blocks():
+    # Whole segments take MIME's block path; 5-byte pieces go line by line.
+    def files(chunk):
+        return [(f["depth"], f["seen_bytes"], f["md5"], f["mime_type"])
+                for f in run("basic", 0, chunk=chunk).records["files"]]
+    assert files(None) == files(5)

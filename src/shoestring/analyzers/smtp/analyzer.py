@@ -37,6 +37,11 @@ from .parse import (
 # States (a subset of Zeek's SMTP_* states that decide how client lines are read).
 _COMMANDS, _DATA, _BDAT, _AUTH, _AFTER_GAP, _TLS, _STOPPED = range(7)
 
+# Message body runs handed to MIME in one piece: at most this much (bounded copies),
+# and only when worth it (short runs go line by line).
+_BLOCK = 256 * 1024
+_MIN_BLOCK = 512
+
 
 class _MailFile:
     """A MIME leaf body as a file (files.log source SMTP); its fuid joins smtp.log."""
@@ -164,6 +169,11 @@ class SmtpAnalyzer(Analyzer):
                     break
                 self.state = _COMMANDS
                 continue
+            if is_orig and self.state == _DATA and not side.skipping:
+                nxt = self._data_block(buf, pos)
+                if nxt > pos:
+                    pos = nxt
+                    continue
             line, nxt = next_line(buf, pos)
             if line is None:
                 if len(buf) - pos > C.MAX_LINE:
@@ -259,6 +269,23 @@ class SmtpAnalyzer(Analyzer):
             self.state = _STOPPED
 
     # -- message data ----------------------------------------------------------------
+
+    def _data_block(self, buf: bytearray, pos: int) -> int:
+        """Hand the MIME layer a run of complete body lines at once when none of them
+        can be special (a "." line or dot-stuffing, a "--" boundary); returns the new
+        position, or ``pos`` to go line by line."""
+        if buf[pos:pos + 1] in (b".", b"-"):
+            return pos
+        end = buf.rfind(b"\n", pos, pos + _BLOCK) + 1
+        if end <= pos:
+            return pos
+        for special in (b"\n.", b"\n-"):
+            cut = buf.find(special, pos, end) + 1
+            if cut > 0:
+                end = cut
+        if end - pos < _MIN_BLOCK or not self.mime.block(bytes(buf[pos:end])):
+            return pos
+        return end
 
     def _begin_data(self, ts: float) -> None:
         if self.mime is not None:
