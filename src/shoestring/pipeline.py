@@ -90,7 +90,12 @@ class Pipeline:
     # -- tunnels --------------------------------------------------------------------------
 
     def _tunnel_seen(self, tunnel: Tunnel, ts: float) -> None:
-        """IP-level tunnels get a uid of their own, once per address pair."""
+        """IP-level tunnels get a uid of their own, once per address pair; the tunnels
+        around them are logged first, outermost first."""
+        if tunnel.enclosing is not None and tunnel.enclosing.uid is None:
+            self._tunnel_seen(tunnel.enclosing, ts)
+        if tunnel.outer is not None:            # UDP-carried: uid is its connection's
+            return
         a, b = tunnel.src, tunnel.dst
         key = (tunnel.kind, a, b) if a <= b else (tunnel.kind, b, a)
         uid = self._tunnels.get(key)

@@ -250,8 +250,9 @@ class Decoder:
             weirds.append(Weird("exceeded_tunnel_max_depth", "", src, dst))
             return
         etype = link.ETH_IPV4 if proto == IPIP else link.ETH_IPV6
-        self.network(ts, etype, body, 0, Tunnel("Tunnel::IP", src, dst), depth + 1,
-                     out, weirds)
+        tunnel = Tunnel("Tunnel::IP", src, dst)
+        tunnel.enclosing = parent
+        self.network(ts, etype, body, 0, tunnel, depth + 1, out, weirds)
 
     def _gre(self, ts, src, dst, body, parent, depth, out, weirds) -> None:
         found = tunnels.gre(body)
@@ -262,17 +263,27 @@ class Decoder:
         if depth >= MAX_TUNNEL_DEPTH:
             weirds.append(Weird("exceeded_tunnel_max_depth", "", src, dst))
             return
-        self._inner(ts, found, body, Tunnel("Tunnel::GRE", src, dst), depth, out, weirds)
+        tunnel = Tunnel("Tunnel::GRE", src, dst)
+        tunnel.enclosing = parent
+        self._inner(ts, found, body, tunnel, depth, out, weirds)
 
     def _udp_tunnel(self, pkt: Packet, depth: int, out: list, weirds: list) -> None:
         spec = tunnels.UDP_TUNNELS.get(pkt.dport) or tunnels.UDP_TUNNELS.get(pkt.sport)
         out.append(pkt)
-        if spec is None or not pkt.payload:
+        if not pkt.payload:
             return
+        if spec is None:
+            # Zeek tries Teredo on every UDP port (its DetectProtocol): a datagram
+            # that is exactly one well-formed IPv6 packet is taken as Teredo.
+            found = tunnels.teredo(pkt.payload, strict=True)
+            if found is None:
+                return
+            spec = tunnels.UDP_TUNNELS[tunnels.TEREDO_PORT]
+        else:
+            found = spec[2](pkt.payload)
+            if found is None:
+                return
         kind, _service, parse = spec
-        found = parse(pkt.payload)
-        if found is None:
-            return
         if parse is tunnels.gre:
             # GRE in UDP (RFC 8086) is a GRE tunnel between the two hosts, as Zeek
             # logs it: keyed by addresses, not by the UDP connection carrying it.
@@ -280,6 +291,7 @@ class Decoder:
         else:
             tunnel = Tunnel(kind, pkt.src, pkt.dst, pkt.sport, pkt.dport, outer=pkt)
             pkt.tunnel = tunnel
+        tunnel.enclosing = pkt.parent
         self._inner(pkt.ts, found, pkt.payload, tunnel, depth, out, weirds)
 
     def _inner(self, ts, found, data, tunnel, depth, out, weirds) -> None:

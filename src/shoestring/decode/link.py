@@ -177,11 +177,17 @@ def ieee80211(frame: bytes, pos: int) -> tuple[int | None, int | str]:
     hdr = 24
     if fc1 & 0x03 == 0x03:                     # ToDS and FromDS: a fourth address
         hdr += 6
+    amsdu = False
     if subtype & 0x8:                          # QoS data
+        if len(frame) < pos + hdr + 2:
+            return None, "truncated_link_header"
+        amsdu = bool(frame[pos + hdr] & 0x80)  # QoS control: A-MSDU present
         hdr += 2
         if fc1 & 0x80:                         # +HTC
             hdr += 4
     pos += hdr
+    if amsdu:                                  # first A-MSDU subframe: DA, SA, length
+        pos += 14
     if frame[pos:pos + 3] != b"\xaa\xaa\x03" or len(frame) < pos + 8:
         return None, ""
     etype = U16.unpack_from(frame, pos + 6)[0]

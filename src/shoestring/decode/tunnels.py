@@ -94,9 +94,10 @@ def geneve(data: bytes) -> tuple[str, int, int] | None:
     return None
 
 
-def teredo(data: bytes) -> tuple[str, int, int] | None:
+def teredo(data: bytes, strict: bool = False) -> tuple[str, int, int] | None:
     """Teredo (RFC 4380): optional authentication and origin indication headers, then
-    an IPv6 packet whose length must agree with the datagram (Zeek's validity test)."""
+    an IPv6 packet whose length must agree with the datagram (Zeek's validity test).
+    ``strict``: off Teredo's port, the IPv6 packet must fill the datagram exactly."""
     pos = 0
     if data[:2] == b"\x00\x01" and len(data) >= 4:            # authentication
         pos = 4 + data[2] + data[3] + 8 + 1
@@ -105,7 +106,7 @@ def teredo(data: bytes) -> tuple[str, int, int] | None:
     if len(data) < pos + 40 or data[pos] >> 4 != 6:
         return None
     payload_len = U16.unpack_from(data, pos + 4)[0]
-    if payload_len + 40 > len(data) - pos:
+    if payload_len + 40 > len(data) - pos or (strict and payload_len + 40 != len(data) - pos):
         return None
     return INNER_IP, ETH_IPV6, pos
 
