@@ -5,10 +5,14 @@ Shape: ``parse.py`` (handshake messages, pure) and ``records.py`` (record layer)
 (per-connection TCP/DTLS analyzers), ``fingerprints.py`` (JA3/JA3S/JA4), ``consts.py`` and
 ``ciphers.py`` (code-point names).
 
-STARTTLS hand-off: a cleartext analyzer that sees STARTTLS accepted builds
-``TlsAnalyzer(ctx)`` (or calls :func:`starttls`) and passes it every later byte of both
-directions through deliver/gap/finish. The TLS analyzer confirms "ssl" itself, so conn.log's
-service becomes e.g. ``smtp,ssl`` as in Zeek.
+STARTTLS hand-off: a cleartext analyzer (SMTP, IMAP, POP3, XMPP, IRC) that sees STARTTLS
+accepted calls :func:`starttls` with its own ctx and passes the returned analyzer every later
+byte of both directions through deliver/gap/finish (the first byte it passes must be the
+first TLS record). The TLS analyzer confirms "ssl" itself, so conn.log's service becomes
+e.g. ``smtp,ssl`` as in Zeek; if the bytes turn out not to be TLS it calls
+``ctx.violation``, which detaches the host analyzer too (its stream is not cleartext any
+more either). Without a hand-off, DPD finds the ClientHello by signature on ports no
+analyzer claims (the corpus's IRC/POP3/XMPP cases work that way).
 
 QUIC: parse the ClientHello/ServerHello from CRYPTO frames with
 ``parse.parse_client_hello``/``parse_server_hello``; ``session.TlsSession(ctx, ts, "q")``
