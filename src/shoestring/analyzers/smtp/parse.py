@@ -10,7 +10,6 @@ import ipaddress
 import re
 from typing import NamedTuple
 
-from . import consts as C
 
 
 class ParseError(Exception):
