@@ -177,7 +177,24 @@ def test_unknown_codes_get_zeeks_default_names():
 
 def test_opcodes_outside_query_notify_update_are_not_logged():
     ctx = run([(1.0, True, wire.query("status.example", opcode=2))])
-    assert "dns" not in ctx.records
+    assert "dns" not in ctx.records and ctx.weirds == [("DNS_unknown_opcode", "2")]
+
+
+def test_notify_is_logged():
+    ctx = run([(1.0, True, wire.query("zone.example", qtype=6, opcode=4, rd=0)),
+               (1.1, False, wire.header(qr=1, opcode=4, aa=1, rd=0) + wire.question(
+                   "zone.example", qtype=6))])
+    rec = only(ctx)
+    assert (rec["opcode"], rec["opcode_name"], rec["qtype_name"]) == (4, "notify", "SOA")
+
+
+def test_dynamic_update_zone_only_reply_is_not_rejected():
+    zone = wire.question("example.com", qtype=6)
+    req = wire.header(opcode=5, qd=1, ns=1, rd=0) + zone \
+        + wire.rr("h.example.com", 1, wire.a("10.1.1.1"), ttl=60)
+    rep = wire.header(qr=1, opcode=5, qd=1, rd=0) + zone
+    rec = only(run([(1.0, True, req), (1.1, False, rep)]))
+    assert (rec["query"], rec["rejected"], rec["answers"]) == ("example.com", False, None)
 
 
 def test_dynamic_update_reply():
@@ -207,13 +224,26 @@ def test_mdns_every_message_is_its_own_record():
     assert recs[1]["AA"] is True and recs[1]["TTLs"] == [4500.0]
 
 
-def test_llmnr_unicast_reply_pairs_with_query():
-    ctx = run([(1.0, True, wire.query("fileserver", tid=0x55, rd=0)),
-               (1.01, False, wire.response("fileserver", tid=0x55, rd=0, ra=0,
-                                           answers=[(1, wire.a("10.0.0.9"), 30)]))],
-              resp=("10.0.0.9", 5355))
+def test_llmnr_query_to_its_group_is_logged():
+    ctx = run([(1.0, True, wire.query("fileserver", tid=0x55, rd=0))],
+              orig=("10.0.0.7", 50123), resp=("224.0.0.252", 5355), finish=False)
     rec = only(ctx)
-    assert rec["answers"] == ["10.0.0.9"] and rec["query"] == "fileserver"
+    assert (rec["query"], rec["rcode"], rec["opcode_name"]) == ("fileserver", None, "query")
+
+
+@pytest.mark.parametrize("port", [5353, 5355])
+def test_unicast_mdns_and_llmnr_ports_are_not_dns(port):
+    # Zeek's unicast-mdns-llmnr test: an odd opcode sent unicast to these ports gives
+    # neither dns.log nor weird.log.
+    odd = wire.header(opcode=15, qd=0)
+    ctx = run([(1.0, True, odd), (1.1, True, wire.query("x.local"))],
+              orig=("192.0.2.10", 40000), resp=("192.0.2.20", port))
+    assert ctx.records == {} and ctx.weirds == [] and ctx.services == []
+
+
+def test_unknown_opcode_is_a_weird_and_not_logged():
+    ctx = run([(1.0, True, wire.header(opcode=15, qd=0))])
+    assert ctx.weirds == [("DNS_unknown_opcode", "15")] and "dns" not in ctx.records
 
 
 NB_WORKGROUP = "FHEPFCELEHFCEPFFFACACACACACACABL"     # "WORKGROUP" padded, type 0x1b

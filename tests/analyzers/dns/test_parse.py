@@ -73,8 +73,14 @@ def test_pointer_hops_are_bounded():
     buf = b"\x00"
     for i in range(MAX_POINTER_HOPS + 5):
         buf += wire.ptr(len(buf) - (1 if i == 0 else 2))
-    with pytest.raises(DNSParseError):
+    with pytest.raises(DNSParseError) as e:
         parse_name(buf, len(buf) - 2)
+    assert e.value.weird == "DNS_compression_chain_depth_exceeded"
+    # ... while a chain exactly at the limit still parses
+    ok = b"\x01a\x00"
+    for _ in range(MAX_POINTER_HOPS):
+        ok += wire.ptr(len(ok) - (3 if len(ok) == 3 else 2))
+    assert parse_name(ok, len(ok) - 2) == (b"a", len(ok))
 
 
 def test_ten_thousand_label_name_stops_at_the_name_budget():
@@ -100,6 +106,15 @@ def test_label_longer_than_63():
         parse_name(buf, 0)
     assert e.value.weird == "DNS_label_too_long"
     assert parse_name(buf, 0, max_label=191) == (b"x" * 64, 66)     # NetBIOS allows it
+
+
+def test_name_cut_before_its_terminator():
+    with pytest.raises(DNSParseError) as e:
+        parse_name(b"\x01a", 0)                      # no byte left for the next length
+    assert e.value.weird == "dns_invalid_name"
+    with pytest.raises(DNSParseError) as e:
+        parse_name(b"\x00" * 12 + b"\xc0", 12)       # pointer missing its second byte
+    assert e.value.weird == "dns_invalid_name"
 
 
 def test_label_past_end_of_message():

@@ -76,6 +76,8 @@ CASES = [
      None, []),
     ("TSIG-not-logged", 250, wire.name("hmac-sha256") + struct.pack("!HIHH", 0, 1, 300, 4)
      + b"MAC!" + struct.pack("!3H", 0x1234, 0, 0), None, []),
+    ("TKEY-not-logged", 249, wire.name("gss-tsig") + struct.pack("!IIHH", 1, 2, 3, 0)
+     + struct.pack("!H", 3) + b"key" + struct.pack("!H", 0), None, []),
     ("NB-not-logged", 32, bytes.fromhex("6000" "0a000001"), None, []),
     ("unknown", 39, wire.name("target.example.net"), "<unknown type=39>",
      [("DNS_RR_unknown_type", "39")]),

@@ -30,6 +30,8 @@ MAX_PENDING_QUERY_IDS = 50
 #: RFC 1035 §4.2.2 frames TCP messages with a 16-bit length: a partial message never
 #: holds more than this many bytes, so per-direction buffering is bounded by it.
 TCP_LENGTH_PREFIX = 2
+#: mDNS (RFC 6762) and LLMNR (RFC 4795) ports, analysed only towards multicast groups.
+UNICAST_IGNORED_PORTS = frozenset({5353, 5355})
 
 
 class _Session:
@@ -77,7 +79,10 @@ class DnsAnalyzer(Analyzer):
         self._netbios = self._udp and (ctx.resp_p == 137 or ctx.orig_p == 137)
         self._nb_query = self._udp and ctx.resp_p == 137
         self._multicast = _is_multicast(ctx.resp_h)
-        self._stopped = False
+        # mDNS and LLMNR are DNS only towards their multicast groups: Zeek 9 leaves
+        # unicast traffic to 5353/5355 alone (no dns.log, no weirds).
+        self._stopped = self._udp and ctx.resp_p in UNICAST_IGNORED_PORTS \
+            and not self._multicast
         self._confirmed = False
         self._current: _Session | None = None          # Zeek's c$dns
         self._pending_query: _Session | None = None
@@ -162,6 +167,8 @@ class DnsAnalyzer(Analyzer):
         logged = opcode in C.LOGGED_OPCODES
         if logged:
             self._set_session(hdr, qr, opcode, ts)
+        elif not self._netbios:
+            ctx.weird("DNS_unknown_opcode", str(opcode), ts)
         cur = self._current
         if cur is not None:
             rec = cur.rec
@@ -169,8 +176,9 @@ class DnsAnalyzer(Analyzer):
                 if logged:
                     for name, qtype, qclass in questions:
                         self._request(rec, flags, name, qtype, qclass)
-            elif questions and ancount == 0 and nscount == 0 and arcount == 0:
-                rec["rejected"] = True            # dns_rejected
+            elif questions and ancount == 0 and nscount == 0 and arcount == 0 \
+                    and (opcode != C.OP_UPDATE or self._netbios):
+                rec["rejected"] = True            # dns_rejected (an update's zone is no question)
             if qr and logged and rrs:
                 self._replies(rec, flags, opcode, rrs, ts)
         for name, addl in weirds:

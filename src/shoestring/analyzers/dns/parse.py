@@ -42,9 +42,10 @@ MAX_NAME_OCTETS = 255
 #: RFC 1035 §2.3.4: labels are at most 63 octets (NetBIOS name service uses longer ones).
 MAX_LABEL = 63
 MAX_LABEL_NETBIOS = 191      # 0xC0 and above are compression pointers
-#: A legitimate name has at most 127 labels, so it never needs more pointer hops than
-#: that; pointers must also point strictly backwards, so loops are impossible anyway.
-MAX_POINTER_HOPS = 127
+#: Zeek's dns_max_compression_chain_depth: pointers to pointers to ... are followed this
+#: deep and no deeper. Pointers must also point strictly backwards, so no loop is possible;
+#: the limit bounds the work a staircase of descending pointers can cause.
+MAX_POINTER_HOPS = 20
 #: Zeek's dns_max_queries: a "DNS" message asking more questions is not DNS.
 MAX_QUESTIONS = 25
 
@@ -84,8 +85,8 @@ def parse_name(buf: bytes, offset: int, weirds: list | None = None,
     labels = []
     append = labels.append
     while True:
-        if pos >= end:
-            raise DNSParseError("DNS_label_len_gt_pkt")
+        if pos >= end:            # no room left for the next label's length byte
+            raise DNSParseError("dns_invalid_name")
         n = buf[pos]
         if 0 < n <= max_label:            # the common case first: an ordinary label
             pos += 1
@@ -103,8 +104,8 @@ def parse_name(buf: bytes, offset: int, weirds: list | None = None,
             break
         if n < 0xC0:
             raise DNSParseError("DNS_label_too_long")
-        if pos + 1 >= end:
-            raise DNSParseError("DNS_label_len_gt_pkt")
+        if pos + 1 >= end:        # a pointer cut in half
+            raise DNSParseError("dns_invalid_name")
         target = ((n & 0x3F) << 8) | buf[pos + 1]
         if resume < 0:
             resume = pos + 2
@@ -112,7 +113,7 @@ def parse_name(buf: bytes, offset: int, weirds: list | None = None,
             raise DNSParseError("DNS_label_forward_compress_offset")
         hops += 1
         if hops > MAX_POINTER_HOPS:
-            raise DNSParseError("DNS_label_forward_compress_offset", "too many pointers")
+            raise DNSParseError("DNS_compression_chain_depth_exceeded", str(MAX_POINTER_HOPS))
         end = pos
         pos = target
     if room <= NAME_BUDGET - MAX_NAME_OCTETS and weirds is not None:

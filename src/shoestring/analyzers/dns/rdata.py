@@ -5,7 +5,7 @@ at ``buf[pos:pos + rdlen]`` (names inside may point anywhere earlier in the mess
 ``reply`` is the text of Zeek's ``DNS::do_reply`` hook for the type (main.zeek), "" where
 Zeek reports the answer without text (WKS), or None where base/protocols/dns has no
 handler for the type's event, so the answer never reaches dns.log (CAA, HINFO, SVCB,
-HTTPS, OPT, TSIG, NetBIOS NB). Names are lowercased, as Zeek's ExtractName does.
+HTTPS, OPT, TSIG, TKEY, NetBIOS NB). Names are lowercased, as Zeek's ExtractName does.
 """
 
 from __future__ import annotations
@@ -313,6 +313,19 @@ def render_tsig(buf, pos, rdlen, owner, weirds, udp):         # RFC 8945 §4.2
     return None
 
 
+def render_tkey(buf, pos, rdlen, owner, weirds, udp):         # RFC 2930 §2
+    _alg, p = parse_name(buf, pos, weirds)
+    end = pos + rdlen
+    p += 12                                  # inception, expiration, mode, error
+    for _ in range(2):                       # key data, other data: 16-bit size + bytes
+        if end - p < 2:
+            raise DNSParseError("DNS_RR_bad_length")
+        p += 2 + _U16(buf, p)[0]
+    if p > end:
+        raise DNSParseError("DNS_RR_bad_length")
+    return None
+
+
 def render_unknown(rtype, weirds):
     weirds.append(("DNS_RR_unknown_type", str(rtype)))
     return f"<unknown type={rtype}>"
@@ -327,5 +340,5 @@ RENDERERS = {
     C.RRSIG: render_rrsig, C.DNSKEY: render_dnskey, C.NSEC: render_nsec,
     C.NSEC3: render_nsec3, C.NSEC3PARAM: render_nsec3param, C.DS: render_ds,
     C.BINDS: render_binds, C.SSHFP: render_sshfp, C.LOC: render_loc,
-    C.SVCB: render_svcb, C.HTTPS: render_svcb,
+    C.SVCB: render_svcb, C.HTTPS: render_svcb, C.TKEY: render_tkey,
 }
