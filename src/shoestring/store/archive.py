@@ -21,10 +21,12 @@ import gzip
 import time
 import uuid
 
+import pyarrow.compute as pc
+
 from ..logs import schema as schemas
 from ..logs.zeek_tsv import TsvFormat
 from . import index, journal, retention
-from .atomic import fsync_dir, remove_temps, write_atomic
+from .atomic import fsync_dir, remove_temps, write_atomic, write_many
 from .layout import Store
 from .ledger import read as read_ledger
 from .seal import Sealer, seal_entry
@@ -214,15 +216,20 @@ class StoreOutput:
         self.journal.flush(sync=True)
 
     def _close_files(self, handles: list[_OpenFile], clock: float | None = None) -> None:
-        entries = []
+        if not handles:
+            return
+        written = [self._render(handle, clock) for handle in handles]
+        write_many([(self.store.root / path, data) for file_set in written
+                    for path, data, _ in file_set])
+        entries = [seal_entry(self.store.root, path, **meta) for file_set in written
+                   for path, _, meta in file_set]
         for handle in handles:
-            entries.extend(self._write_file(handle, clock))
             self.sealed_stems.add(handle.stem)
             self._open.pop(handle.log, None)
-        if entries:
-            self.sealer.record(entries)
+        self.sealer.record(entries)
 
-    def _write_file(self, handle: _OpenFile, clock: float | None) -> list[dict]:
+    def _render(self, handle: _OpenFile, clock: float | None) -> list[tuple]:
+        """The Zeek log and its Parquet copy: [(path, bytes, seal metadata)]."""
         fmt = self._format(handle.log)
         clock = self.clock if clock is None else clock
         closed = min(handle.hour + HOUR, max(clock or handle.hour, handle.hour))
@@ -234,20 +241,17 @@ class StoreOutput:
         else:
             # mtime=0: the same records always give the same bytes (recovery rewrites).
             packed = gzip.compress(text, compresslevel=6, mtime=0)
-        log_path = handle.stem + SUFFIXES[self.compression]
-        write_atomic(self.store.root / log_path, packed)
         table = index.tsv_to_table(fmt.schema, body)
-        write_atomic(self.store.root / (handle.stem + PARQUET), index.parquet_bytes(table))
         first = last = None
         if table.num_rows:
-            bounds = table.column("ts").cast("int64").to_pylist()
-            stamps = [b for b in bounds if b is not None]
-            if stamps:
-                first, last = min(stamps) / 1e6, max(stamps) / 1e6
-        common = dict(log=handle.log, records=table.num_rows, first_ts=first, last_ts=last,
-                      clock_sync=self.clock_sync, session=self.session)
-        return [seal_entry(self.store.root, log_path, form="zeek", **common),
-                seal_entry(self.store.root, handle.stem + PARQUET, form="parquet", **common)]
+            bounds = pc.min_max(table.column("ts").cast("int64"))
+            if bounds["min"].is_valid:
+                first, last = bounds["min"].as_py() / 1e6, bounds["max"].as_py() / 1e6
+        meta = dict(log=handle.log, records=table.num_rows, first_ts=first, last_ts=last,
+                    clock_sync=self.clock_sync, session=self.session)
+        return [(handle.stem + SUFFIXES[self.compression], packed, {**meta, "form": "zeek"}),
+                (handle.stem + PARQUET, index.parquet_bytes(table),
+                 {**meta, "form": "parquet"})]
 
     # --- recovery ---------------------------------------------------------------------------
     def _recover(self):

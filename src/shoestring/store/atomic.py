@@ -45,3 +45,25 @@ def remove_temps(folder: Path) -> int:
         temp.unlink(missing_ok=True)
         removed += 1
     return removed
+
+
+def write_many(files: list[tuple[Path, bytes]]) -> None:
+    """Write several files atomically with one fsync per folder instead of one per file
+    (an hour's rotation writes eight files into one day folder)."""
+    folders = set()
+    for path, data in files:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(path.name + TEMP_SUFFIX)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        folders.add(path.parent)
+    for path, _ in files:
+        os.replace(path.with_name(path.name + TEMP_SUFFIX), path)
+    for folder in folders:
+        fsync_dir(folder)
