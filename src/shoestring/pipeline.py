@@ -13,7 +13,7 @@ from collections import Counter
 from .analyzers.base import Analyzer, AnalyzerSpec
 from .analyzers.detect import Detector
 from .decode.decoder import Decoder
-from .decode.packet import TCP, UDP, Packet, Tunnel, Weird
+from .decode.packet import FIN, TCP, UDP, Packet, Tunnel, Weird
 from .flows.conn import Conn, addr_text
 from .flows.ids import IdGenerator, community_id
 from .flows.local_nets import LocalNets
@@ -138,6 +138,8 @@ class Pipeline:
             analyzers = conn.analyzers = self._attach_by_port(conn)
         if pkt.proto == TCP:
             if seq < 0 or not pkt.payload:
+                if pkt.flags & FIN and analyzers:
+                    self._eof(conn, is_orig, pkt.ts)
                 return
             reassembler = conn.reassembler
             if reassembler is None:
@@ -148,6 +150,8 @@ class Pipeline:
             if len(data) > pkt.payload_len:
                 data = data[:pkt.payload_len]
             reassembler.segment(is_orig, seq, data)
+            if pkt.flags & FIN:
+                self._eof(conn, is_orig, pkt.ts)
         elif pkt.proto == UDP:
             if not analyzers and pkt.payload:
                 analyzers = self._attach_by_signature(conn, pkt.payload, is_orig)
@@ -156,11 +160,39 @@ class Pipeline:
 
     def _stream(self, conn: Conn, is_orig: bool, data: bytes) -> None:
         analyzers = conn.analyzers
-        if not analyzers and data:
-            analyzers = self._attach_by_signature(conn, data, is_orig)
         ts = conn.last
+        if not analyzers:
+            self._detect_stream(conn, is_orig, data, ts)
+            return
         for analyzer in list(analyzers):
             self._run(conn, analyzer, "deliver", is_orig, data, ts)
+
+    def _detect_stream(self, conn: Conn, is_orig: bool, data: bytes, ts: float) -> None:
+        """Signature detection over the first bytes of each side, buffered across
+        segments as Zeek's PIA does (a request typed one byte per packet still
+        matches). On a match the new analyzers get the buffered bytes first."""
+        buffers = conn.dpd
+        if buffers is None:
+            buffers = conn.dpd = [b"", b""]
+        side = 0 if is_orig else 1
+        if len(buffers[side]) >= DPD_BUFFER:
+            return                               # gave up on this side: no protocol
+        buffers[side] += data
+        analyzers = self._attach_by_signature(conn, buffers[side], is_orig)
+        if not analyzers:
+            return
+        conn.dpd = None
+        for analyzer in list(analyzers):
+            for buffered_side, chunk in ((0, buffers[0]), (1, buffers[1])):
+                if chunk:
+                    self._run(conn, analyzer, "deliver", buffered_side == 0, chunk, ts)
+
+    def _eof(self, conn: Conn, is_orig: bool, ts: float) -> None:
+        """One side sent its FIN: analyzers that care (HTTP/0.9 bodies run until the
+        close) hear of it through an optional ``eof(is_orig, ts)``."""
+        for analyzer in list(conn.analyzers or ()):
+            if hasattr(analyzer, "eof"):
+                self._run(conn, analyzer, "eof", is_orig, ts)
 
     def _gap(self, conn: Conn, is_orig: bool, length: int) -> None:
         conn.missed += length
@@ -214,8 +246,9 @@ class Pipeline:
 
     def _attach_by_signature(self, conn: Conn, data: bytes, is_orig: bool) -> list:
         tried = conn.analyzers if conn.analyzers is not None else []
+        exclude = {a.ctx.spec.name for a in tried} | (conn.rejected or frozenset())
         specs = self.detector.by_signature(conn.proto == TCP, data[:DPD_BUFFER], is_orig,
-                                           {a.ctx.spec.name for a in tried})
+                                           exclude)
         for spec in specs:
             tried.append(self._create(conn, spec))
         conn.analyzers = tried
@@ -266,6 +299,7 @@ class _Context:
     resp_p = property(lambda self: self.conn.resp_p)
     proto = property(lambda self: {6: "tcp", 17: "udp"}.get(self.conn.proto, "icmp"))
     local_orig = property(lambda self: self.conn.orig_h in self.pipeline.local_nets)
+    local_resp = property(lambda self: self.conn.resp_h in self.pipeline.local_nets)
 
     def id_fields(self) -> dict:
         return self.conn.id_fields()
@@ -288,9 +322,12 @@ class _Context:
         self.conn.add_service(service or self.spec.name)
 
     def violation(self, reason: str) -> None:
-        for analyzer in list(self.conn.analyzers or ()):
+        conn = self.conn
+        for analyzer in list(conn.analyzers or ()):
             if analyzer.ctx is self:
-                self.pipeline._detach(self.conn, analyzer)
+                self.pipeline._detach(conn, analyzer)
+        # Zeek does not try a protocol again on a connection that violated it.
+        conn.rejected = (conn.rejected or frozenset()) | {self.spec.name}
 
     def new_id(self, prefix: str) -> str:
         return self.pipeline.ids.new(prefix)
