@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import heapq
 import ipaddress
 import random
 import struct
@@ -48,12 +49,12 @@ class OfficeTraffic:
         yields (log, record) in writing order."""
         rng = self.rng
         step = span / count
-        pending: list[tuple[float, dict]] = []      # conn records waiting for their end
+        pending: list[tuple[float, int, dict]] = []  # heap of conns waiting for their end
         t = start
-        for _ in range(count):
+        for i in range(count):
             t += rng.random() * 2 * step
             while pending and pending[0][0] <= t:
-                yield "conn", pending.pop(0)[1]
+                yield "conn", heapq.heappop(pending)[2]
             pick, service = rng.random(), None
             for name, share in MIX:
                 if pick < share:
@@ -106,7 +107,6 @@ class OfficeTraffic:
                     "ip_proto": 6 if proto == "tcp" else 17,
                     "community_id": community_id(orig, oport, resp, rport,
                                                  6 if proto == "tcp" else 17)}
-            pending.append((t + duration, conn))
-            pending.sort(key=lambda p: p[0])
-        for _, conn in pending:
-            yield "conn", conn
+            heapq.heappush(pending, (t + duration, i, conn))
+        while pending:
+            yield "conn", heapq.heappop(pending)[2]
