@@ -178,12 +178,18 @@ class Pipeline:
         if len(buffers[side]) >= DPD_BUFFER:
             return                               # gave up on this side: no protocol
         buffers[side] += data
+        replay = buffers
         analyzers = self._attach_by_signature(conn, buffers[side], is_orig)
+        if not analyzers and len(data) < len(buffers[side]):
+            # A protocol may start mid-stream (TLS after a cleartext STARTTLS
+            # exchange): the newest segment alone gets its own chance.
+            analyzers = self._attach_by_signature(conn, data, is_orig)
+            replay = [data, b""] if is_orig else [b"", data]
         if not analyzers:
             return
         conn.dpd = None
         for analyzer in list(analyzers):
-            for buffered_side, chunk in ((0, buffers[0]), (1, buffers[1])):
+            for buffered_side, chunk in ((0, replay[0]), (1, replay[1])):
                 if chunk:
                     self._run(conn, analyzer, "deliver", buffered_side == 0, chunk, ts)
 
@@ -241,6 +247,12 @@ class Pipeline:
     def _attach_by_port(self, conn: Conn) -> list[Analyzer]:
         if conn.proto not in (TCP, UDP):
             return []
+        # A connection another one announced (FTP's data channels) gets the analyzer
+        # that announcement asks for, and nothing else.
+        for spec in self.detector.expecting:
+            analyzer = spec.extra["expected"](_Context(self, conn, spec), conn.start)
+            if analyzer is not None:
+                return [analyzer]
         specs = self.detector.by_port(conn.proto == TCP, conn.resp_p)
         return [self._create(conn, spec) for spec in specs]
 

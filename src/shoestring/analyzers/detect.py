@@ -59,6 +59,7 @@ class Detector:
                 self.by_tcp_port.setdefault(port, []).append(spec)
             for port in spec.udp_ports:
                 self.by_udp_port.setdefault(port, []).append(spec)
+        self.expecting = [s for s in specs if s.extra and s.extra.get("expected")]
         self.tcp_signatures = [s for s in specs if s.signature and s.tcp_ports]
         self.udp_signatures = [s for s in specs if s.signature and s.udp_ports]
         self.any_signatures = [s for s in specs if s.signature and not s.tcp_ports

@@ -19,9 +19,10 @@ UNSET_FIELD = "-"
 
 # Bytes Zeek writes as \xNN inside a string field: controls, DEL and the separator.
 _ESCAPES = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)}
-_ESCAPE_TABLE = str.maketrans({chr(c): e for c, e in _ESCAPES.items()})
+# A literal backslash is doubled, so that "\x41" in the data cannot be read back as "A".
+_ESCAPE_TABLE = str.maketrans({**{chr(c): e for c, e in _ESCAPES.items()}, "\\": "\\\\"})
 _SET_ESCAPE_TABLE = str.maketrans({**{chr(c): e for c, e in _ESCAPES.items()},
-                                   SET_SEPARATOR: "\\x2c"})
+                                   "\\": "\\\\", SET_SEPARATOR: "\\x2c"})
 
 
 def escape_text(value: str | bytes, in_container: bool = False) -> str:
