@@ -50,7 +50,8 @@ def json_line(columns, row, path: str | None) -> str:
     return json.dumps(out, ensure_ascii=False, separators=(",", ":"))
 
 
-def print_table(columns, rows, out=sys.stdout) -> None:
+def print_table(columns, rows, out=None) -> None:
+    out = out or sys.stdout
     cells = [[_cut(_text(v)) for v in row] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
     out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip() + "\n")
@@ -62,7 +63,8 @@ def _cut(text: str) -> str:
     return text if len(text) <= MAX_CELL else text[:MAX_CELL - 1] + "…"
 
 
-def print_tsv(columns, rows, path: str | None, out=sys.stdout) -> None:
+def print_tsv(columns, rows, path: str | None, out=None) -> None:
+    out = out or sys.stdout
     if path:
         out.write(f"#path\t{path}\n")
     out.write("#fields\t" + "\t".join(columns) + "\n")
@@ -71,7 +73,8 @@ def print_tsv(columns, rows, path: str | None, out=sys.stdout) -> None:
                   + "\n")
 
 
-def print_result(fmt: str, columns, rows, path: str | None, out=sys.stdout) -> None:
+def print_result(fmt: str, columns, rows, path: str | None, out=None) -> None:
+    out = out or sys.stdout
     if fmt == "json":
         for row in rows:
             out.write(json_line(columns, row, path) + "\n")
