@@ -78,10 +78,10 @@ def test_delete_a_file(store):
 
 def test_add_a_file(store):
     day = logs(store)[0].parent
-    (day / "conn.23:00:00-24:00:00.log.gz").write_bytes(b"not sealed")
+    (day / "conn.23:00:00-00:00:00.log.gz").write_bytes(b"not sealed")
     (store.root / "notes.txt").write_text("hello")
     problems = problems_of(store)
-    assert f"{day.name}/conn.23:00:00-24:00:00.log.gz: extra (not in the ledger)" in problems
+    assert f"{day.name}/conn.23:00:00-00:00:00.log.gz: extra (not in the ledger)" in problems
     assert "notes.txt: extra (not in the ledger)" in problems
     assert len(problems) == 2
 

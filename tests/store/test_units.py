@@ -132,7 +132,7 @@ def test_tsv_to_table_types_unset_empty_and_containers():
 def test_hour_names_follow_zeek_archive_names():
     t = 1795860000.0       # 2026-11-28 10:00:00 UTC
     assert hour_stem("conn", int(t)) == "2026-11-28/conn.10:00:00-11:00:00"
-    assert hour_stem("dns", int(t) + 13 * HOUR) == "2026-11-28/dns.23:00:00-24:00:00"
+    assert hour_stem("dns", int(t) + 13 * HOUR) == "2026-11-28/dns.23:00:00-00:00:00"
     assert hour_stem("conn", int(t), 2) == "2026-11-28/conn.10:00:00-11:00:00.2"
     assert stem_hour("2026-11-28/conn.10:00:00-11:00:00.2") == int(t)
 

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import calendar
 import gzip
+import hashlib
 import time
 import uuid
+from pathlib import Path
 
 import pyarrow.compute as pc
 
@@ -29,7 +31,8 @@ from . import index, journal, retention
 from .atomic import fsync_dir, remove_temps, write_atomic, write_many
 from .layout import Store
 from .ledger import read as read_ledger
-from .seal import Sealer, seal_entry
+from .config import resolve_store_dir
+from .seal import Sealer, file_digest, seal_entry
 
 HOUR = 3600
 # A record this much older than the network clock belongs to another capture/timeline.
@@ -44,8 +47,8 @@ PARQUET = ".parquet"
 def hour_stem(log: str, hour: int, n: int = 1) -> str:
     day = time.strftime("%Y-%m-%d", time.gmtime(hour))
     start = time.strftime("%H:%M:%S", time.gmtime(hour))
-    end = "24:00:00" if start == "23:00:00" else time.strftime("%H:%M:%S",
-                                                               time.gmtime(hour + HOUR))
+    # As Zeek's archiver names them: the last hour of a day ends at 00:00:00.
+    end = time.strftime("%H:%M:%S", time.gmtime(hour + HOUR))
     return f"{day}/{log}.{start}-{end}" + (f".{n}" if n > 1 else "")
 
 
@@ -75,7 +78,8 @@ class StoreOutput:
     """The LogOutput of the store (see logs/output.py)."""
 
     def __init__(self, store, *, source: str | None = None, clock_sync: str | None = None,
-                 compression: str | None = None):
+                 compression: str | None = None, only: set[str] | None = None):
+        self.only = only
         self.store = store if isinstance(store, Store) else Store.open(store)
         self.store.lock()
         config = self.store.config
@@ -114,6 +118,8 @@ class StoreOutput:
 
     # --- the LogOutput contract ---------------------------------------------------------
     def write(self, log: str, record: dict) -> None:
+        if self.only is not None and log not in self.only:
+            return
         ts = record.get("ts")
         end = ts + (record.get("duration") or 0.0) if ts is not None else self.clock or 0.0
         clock, reset = self.clock, False
@@ -319,3 +325,25 @@ def _line_ts(line: str) -> float | None:
         return float(line[:line.index("\t")])
     except ValueError:
         return None
+
+
+def capture_source(paths: list[str], only: set[str] | None = None) -> str | None:
+    """The identity of an import: SHA-256 over the captures' contents (and the logs asked
+    for), so reading the same files again resumes or skips; None for standard input."""
+    if not paths or "-" in paths:
+        return None
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(file_digest(Path(path))[0].encode())
+    if only is not None:
+        digest.update(",".join(sorted(only)).encode())
+    return "sha256:" + digest.hexdigest()
+
+
+def open_store_output(store_flag: str | None, only: set[str] | None = None,
+                      sources: list[str] | None = None,
+                      clock_sync: str | None = None) -> StoreOutput:
+    """What `shoestring read FILE... --store DIR` writes into (DIR resolved as everywhere)."""
+    root = resolve_store_dir(store_flag)
+    return StoreOutput(Store.open(root), source=capture_source(sources or [], only),
+                       clock_sync=clock_sync, only=only)
