@@ -15,6 +15,7 @@ import argparse
 import datetime
 import os
 import platform
+import re
 import shutil
 import struct
 import subprocess
@@ -115,6 +116,8 @@ def tools(file: str, logdir: str, memory: bool) -> list[tuple[str, list[str] | N
         out.append(("nfstream n_dissections=20",
                     [python_exe(), "-c", NFSTREAM_CODE, file, "20"] if have_nf else None, why_nf))
         fields = [a for f in TSHARK_FIELDS for a in ("-e", f)]
+        out.append(("python struct loop (reference)",
+                    [python_exe(), os.path.join(HERE, "baseline.py"), file], ""))
         out.append(("tshark -T fields", [tshark, "-r", file, "-n", "-T", "fields"] + fields
                     if tshark else None, "tshark is not installed (apt-get install tshark)"))
     return out
@@ -187,7 +190,8 @@ def verdict(rows, packets: int, memory: bool) -> list[str]:
                    + ("" if memory else f": {judge(rw >= FLOOR_RATIO)}")
                    + f"; {rc:.2f}x by CPU" + ("" if memory else f": {judge(rc >= FLOOR_RATIO)}"))
         out.append(f"- shoestring conn / nfstream peak RSS: {conn['rss_mb'] / nf['rss_mb']:.2f}")
-    for name in ("shoestring read -C (all analyzers)", "nfstream n_dissections=20", "tshark -T fields"):
+    for name in ("shoestring read -C (all analyzers)", "nfstream n_dissections=20", "tshark -T fields",
+                 "python struct loop (reference)"):
         if conn and name in by:
             out.append(f"- shoestring conn / {name} speed: {by[name]['wall'] / conn['wall']:.2f}x by wall; "
                        f"{by[name]['cpu'] / max(conn['cpu'], 1e-9):.2f}x by CPU")
@@ -202,7 +206,8 @@ def versions() -> str:
         parts.append(f"nfstream {r.stdout.strip()}")
     if shutil.which("tshark"):
         r = subprocess.run(["tshark", "--version"], capture_output=True, text=True)
-        parts.append(r.stdout.splitlines()[0].split(" (")[0] if r.stdout else "tshark")
+        ver = re.search(r"\d+\.\d+\.\d+", r.stdout or "")
+        parts.append(f"tshark {ver.group(0) if ver else '?'}")
     cpu = "unknown CPU"
     try:
         with open("/proc/cpuinfo") as f:
@@ -248,7 +253,7 @@ def main(argv=None) -> int:
                 if name.startswith("shoestring") and r["rc"] == 0:
                     n = conn_records(os.path.join(logdir, "conn" if "--logs" in name else "all"))
                     r["note"] = f"{n:,} conn records" if n is not None else "no conn.log written"
-                elif name.startswith("nfstream") and r["rc"] == 0:
+                elif name.startswith(("nfstream", "python")) and r["rc"] == 0:
                     r["note"] = r["tail"].splitlines()[-1] if r["tail"] else "ok"
                 print(f"{name}: {packets / r['wall']:,.0f} packets/s, {r['wall']:.2f} s wall, "
                       f"{r['cpu']:.2f} s CPU, {r['rss_mb']:,.0f} MB"
