@@ -24,7 +24,8 @@ CASES = [
     # (id, rtype, rdata, Zeek's text, weirds)
     ("A", 1, bytes.fromhex("c0000296"), "192.0.2.150", []),
     ("AAAA", 28, wire.aaaa("2001:db8::1"), "2001:db8::1", []),
-    ("AAAA-v4mapped", 28, wire.aaaa("::ffff:1.2.3.4"), "::ffff:1.2.3.4", []),
+    ("AAAA-v4mapped-as-zeek-prints-it", 28, wire.aaaa("::ffff:1.2.3.4"), "1.2.3.4", []),
+    ("AAAA-v4-compatible", 28, wire.aaaa("::1.2.3.4"), "::1.2.3.4", []),     # inet_ntop, as Zeek
     ("A6", 38, wire.aaaa("2001:db8::2"), "2001:db8::2", []),
     ("CNAME-lowercased", 5, wire.name("WWW.Example.net"), "www.example.net", []),
     ("NS", 2, wire.name("ns1.example.net"), "ns1.example.net", []),

@@ -64,10 +64,17 @@ def render_a(buf, pos, rdlen, owner, weirds, udp):
     return _ntoa(buf[pos:pos + 4])
 
 
+_V4_MAPPED = b"\x00" * 10 + b"\xff\xff"
+
+
 def render_aaaa(buf, pos, rdlen, owner, weirds, udp):
     if rdlen != 16:
         raise DNSParseError("DNS_RR_bad_length")
-    return _ntop(_AF_INET6, buf[pos:pos + 16])
+    raw = buf[pos:pos + 16]
+    if raw[:12] == _V4_MAPPED:
+        # Zeek holds IPv4 addresses as v4-mapped IPv6 ones, so it prints these dotted.
+        return _ntoa(raw[12:])
+    return _ntop(_AF_INET6, raw)
 
 
 def render_name(buf, pos, rdlen, owner, weirds, udp):        # NS, CNAME, PTR
