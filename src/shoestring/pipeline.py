@@ -8,6 +8,7 @@ talk through: flows' FlowEvents (payload, ends, weirds) and analyzers' ConnConte
 from __future__ import annotations
 
 import hashlib
+import struct
 from collections import Counter
 
 from .analyzers.base import Analyzer, AnalyzerSpec
@@ -18,8 +19,18 @@ from .flows.conn import Conn, addr_text
 from .flows.ids import IdGenerator, community_id
 from .flows.local_nets import LocalNets
 from .flows.reassembly import StreamReassembler
-from .flows.table import ConnTable
+from .decode import checksum
+from .decode.tunnels import UDP_TUNNELS
+from .flows.table import ConnTable, FastPath
 from .logs.output import LogOutput
+
+# Ethernet II type, then IPv4 version/IHL, total length, flags/fragment offset,
+# protocol, source and destination (RFC 791 §3.1), in one unpack.
+ETH_IPV4_FAST = struct.Struct("!12xHBxH2xHxB2x4s4s")
+TCP_FAST = struct.Struct("!HHIIBBH")    # RFC 9293 §3.1, up to the window
+UDP_FAST = struct.Struct("!HHHH")       # RFC 768
+# UDP ports the general path must see: tunnels to decapsulate.
+NO_FAST_UDP_PORTS = frozenset(UDP_TUNNELS)
 
 PEER = "zeek"               # weird.log's peer: Zeek's default peer description
 
@@ -49,7 +60,8 @@ class Pipeline:
         enabled = None if analyzers is True else (set(analyzers) if analyzers else set())
         self.detector = Detector(enabled)
         self.analyze = analyzers is not False and bool(enabled is None or enabled)
-        self.table = ConnTable(self.ids, self, self.detector.likely_server_ports())
+        self.table = ConnTable(self.ids, self, self.detector.likely_server_ports(),
+                               passive=not self.analyze)
         self.local_nets = local_nets if local_nets is not None else LocalNets()
         self.options = options or {}
         self.stats = Stats()
@@ -63,13 +75,94 @@ class Pipeline:
 
     # -- per packet ---------------------------------------------------------------------
 
+    def run(self, records, progress=None, every: int = 1 << 16) -> None:
+        """Feed every ``(ts, linktype, frame, wirelen)`` of a source through.
+
+        This loop is the sensor's hot path. Plain Ethernet (or one VLAN tag) + IPv4
+        TCP/UDP packets of known, passive connections are decoded here in a few
+        slices and handed to flows' FastPath; everything else, and anything unusual,
+        goes through the general decoder and table (``_track``). ``progress(count)`` is
+        called every ``every`` packets."""
+        stats = self.stats
+        table = self.table
+        fast = FastPath(table)
+        fast_tcp, fast_udp, track = fast.tcp, fast.udp, self._track
+        eth_ip = ETH_IPV4_FAST.unpack_from
+        tcp_header = TCP_FAST.unpack_from
+        udp_header = UDP_FAST.unpack_from
+        verify = not self.decoder.ignore_checksums
+        valid, pseudo = checksum.valid, checksum.pseudo_header_sum
+        no_fast_udp = NO_FAST_UDP_PORTS
+        use_fast = table.passive
+        next_progress = every if progress is not None else -1
+        next_tick = table._clock + 1
+        count = nbytes = 0
+        first = ts = None
+        for ts, linktype, frame, wirelen in records:
+            count += 1
+            nbytes += wirelen
+            if count == next_progress:
+                progress(count)
+                next_progress += every
+            if ts >= next_tick:
+                if first is None:
+                    first = ts
+                table.expire(ts)
+                next_tick = table._clock + 1
+            if use_fast and linktype == 1 and len(frame) >= 42:
+                etype, vhl, total, frag, proto, src, dst = eth_ip(frame, 0)
+                off = 14
+                if etype == 0x8100:                    # one VLAN tag
+                    etype, vhl, total, frag, proto, src, dst = eth_ip(frame, 4)
+                    off = 18
+                ihl = (vhl & 0x0F) << 2
+                if etype == 0x0800 and vhl >> 4 == 4 and ihl >= 20 and \
+                        total >= ihl + 8 and len(frame) >= off + total and \
+                        not frag & 0x3FFF and \
+                        (not verify or valid(frame[off:off + ihl])):
+                    t = off + ihl
+                    if proto == 6:
+                        if total >= ihl + 20:
+                            sport, dport, seq, ack, hlen, flags, win = tcp_header(frame, t)
+                            hlen = (hlen >> 4) << 2
+                            length = total - ihl - hlen
+                            if hlen >= 20 and length >= 0 and (not verify or valid(
+                                    frame[t:off + total],
+                                    pseudo(src, dst, 6, total - ihl))) and \
+                                    fast_tcp((src, sport, dst, dport, 6), ts, total, seq,
+                                             ack, flags, win, length):
+                                continue
+                    elif proto == 17:
+                        sport, dport, ulen, usum = udp_header(frame, t)
+                        # Tunnel ports and datagrams that may be Teredo (an IPv6 header,
+                        # or Teredo's own headers) need the general path's decapsulation.
+                        if ulen == total - ihl and sport not in no_fast_udp and \
+                                dport not in no_fast_udp and \
+                                (ulen < 48 or frame[t + 8] >> 4 != 6) and \
+                                (ulen < 10 or frame[t + 8] or frame[t + 9] > 1) and \
+                                (not verify or not usum or valid(
+                                    frame[t:off + total], pseudo(src, dst, 17, ulen))) and \
+                                fast_udp((src, sport, dst, dport, 17), ts, total, ulen - 8):
+                            continue
+            track(ts, linktype, frame)
+        stats.packets += count
+        stats.bytes += nbytes
+        if count:
+            if stats.first_ts is None:
+                stats.first_ts = first if first is not None else ts
+            stats.last_ts = ts
+
     def packet(self, ts: float, linktype: int, frame: bytes, wirelen: int) -> None:
+        """One packet through the general path (the live sensor's entry point)."""
         stats = self.stats
         stats.packets += 1
         stats.bytes += wirelen
         if stats.first_ts is None:
             stats.first_ts = ts
         stats.last_ts = ts
+        self._track(ts, linktype, frame)
+
+    def _track(self, ts: float, linktype: int, frame: bytes) -> None:
         pkts, weirds = self._pkts, self._weirds
         self.decoder.decode(ts, linktype, frame, pkts, weirds)
         if weirds:

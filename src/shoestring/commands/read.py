@@ -120,18 +120,12 @@ def _check_link_types(reader: CaptureReader) -> None:
 
 
 def _read_one(pipeline: Pipeline, reader: CaptureReader, show_progress: bool) -> None:
-    packet = pipeline.packet
     if not show_progress:
-        for ts, linktype, frame, wirelen in reader:
-            packet(ts, linktype, frame, wirelen)
+        pipeline.run(reader)
         return
-    count = 0
     size = reader.size or 0
-    for ts, linktype, frame, wirelen in reader:
-        packet(ts, linktype, frame, wirelen)
-        count += 1
-        if count % PROGRESS_EVERY == 0:
-            _progress(reader, count, size)
+    pipeline.run(reader, progress=lambda count: _progress(reader, count, size),
+                 every=PROGRESS_EVERY)
     sys.stderr.write("\r\033[K")
     sys.stderr.flush()
 

@@ -42,8 +42,10 @@ class FlowEvents(Protocol):
 
 
 class ConnTable:
-    def __init__(self, ids, events: FlowEvents, likely_server_ports: dict[int, frozenset]):
+    def __init__(self, ids, events: FlowEvents, likely_server_ports: dict[int, frozenset],
+                 passive: bool = False):
         self.ids = ids
+        self.passive = passive                         # no analysis at all: conn-only
         self.events = events
         self.likely = likely_server_ports             # proto -> ports
         self.conns: dict[tuple, tuple[Conn, bool]] = {}
@@ -153,6 +155,7 @@ class ConnTable:
             ports = self.likely.get(UDP, frozenset())
             flip = pkt.sport in ports and pkt.dport not in ports
         conn = Conn(self.ids.new("C"), proto, pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.ts)
+        conn.passive = self.passive
         reverse = (pkt.dst, pkt.dport, pkt.src, pkt.sport, proto)
         one_way = (proto == ICMP or proto == ICMP6) and pkt.dport == pkt.icmp_code and \
             (ICMP4_COUNTERPART if proto == ICMP else ICMP6_COUNTERPART).get(pkt.icmp_type) is None
@@ -270,3 +273,97 @@ class ConnTable:
             self._remove(conn)
         self._wheel.clear()
         self._wheel_keys.clear()
+
+
+class FastPath:
+    """The two commonest packets, handled in one call each without building a Packet:
+    a TCP segment (ACK, no SYN/FIN/RST) inside an established connection, and a UDP
+    datagram of a known connection, when nothing needs the payload (``conn.passive``).
+
+    It does exactly what ConnTable.packet and tcp.process would do for such packets,
+    and returns False whenever anything is unusual (sequence wrap, underflow, a new
+    connection, analysis wanted) so the general path takes over. The equivalence is
+    tested by running both paths over the same captures (tests/flows/test_fastpath.py).
+    """
+
+    __slots__ = ("conns",)
+
+    def __init__(self, table: ConnTable):
+        self.conns = table.conns
+
+    def tcp(self, key: tuple, ts: float, ip_len: int, seq: int, ack: int, flags: int,
+            win: int, length: int) -> bool:
+        entry = self.conns.get(key)
+        if entry is None or flags & 0x17 != 0x10:
+            return False
+        conn, is_orig = entry
+        if not conn.passive:
+            return False
+        if is_orig:
+            ep, peer = conn.orig_ep, conn.resp_ep
+        else:
+            ep, peer = conn.resp_ep, conn.orig_ep
+        if ep.state != tcp.ESTABLISHED or peer.state != tcp.ESTABLISHED or \
+                ep.seq_wraps or peer.ack_wraps:
+            return False
+        last = ep.last_seq
+        if seq < last and not (seq - last) & 0x80000000:
+            return False                        # sequence space wraps: general path
+        if (seq - ep.start_seq) & 0x80000000:
+            return False                        # underflow: general path names it
+        peer_ack = peer.ack_seq
+        delta_ack = (ack - peer_ack) & 0xFFFFFFFF
+        if ack < peer_ack and delta_ack and not delta_ack & 0x80000000:
+            return False                        # acknowledgment wraps
+        if (ack - peer.start_seq) & 0x80000000:
+            return False
+
+        if is_orig:
+            conn.orig_pkts += 1
+            conn.orig_ip += ip_len
+            mask = 0x10 if length else 0x20
+        else:
+            conn.resp_pkts += 1
+            conn.resp_ip += ip_len
+            mask = 0x100000 if length else 0x200000
+        conn.last = ts
+        if not conn.hist_seen & mask:
+            conn.hist_seen |= mask
+            conn.history += ("D" if length else "A") if is_orig else ("d" if length else "a")
+        if win == 0:
+            tcp.scaled_history(conn, "W", "win0_cnt", "win0_thresh", ep)
+        if delta_ack and not delta_ack & 0x80000000 and \
+                not (ack == 0 and delta_ack > tcp.TOO_LARGE_SEQ_DELTA):
+            peer.ack_seq = ack
+        after = (seq + length) & 0xFFFFFFFF
+        delta_last = (after - last) & 0xFFFFFFFF
+        if delta_last and not delta_last & 0x80000000:
+            if after < last:
+                ep.seq_wraps += 1
+            ep.last_seq = after
+        elif length > 0:
+            tcp.scaled_history(conn, "T", "rxmt_cnt", "rxmt_thresh", ep)
+        return True
+
+    def udp(self, key: tuple, ts: float, ip_len: int, length: int) -> bool:
+        entry = self.conns.get(key)
+        if entry is None:
+            return False
+        conn, is_orig = entry
+        if not conn.passive:
+            return False
+        if is_orig:
+            conn.orig_pkts += 1
+            conn.orig_ip += ip_len
+            conn.orig_size += length
+            mask = 0x10
+        else:
+            conn.resp_pkts += 1
+            conn.resp_ip += ip_len
+            conn.resp_size += length
+            mask = 0x100000
+        conn.last = ts
+        if not conn.hist_seen & mask:
+            conn.hist_seen |= mask
+            conn.history += "D" if is_orig else "d"
+        return True
