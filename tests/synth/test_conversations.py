@@ -4,6 +4,8 @@ import random
 import struct
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from cryptography import x509
 
 from shoestring.synth import conversations as C
@@ -223,3 +225,20 @@ def test_same_seed_same_bytes():
         return (C.tls_session(rng, CLIENT, SERVER._replace(port=443), 1.0, "a.example")
                 + C.quic_session(rng, CLIENT, SERVER._replace(port=443), 2.0, "b.example"))
     assert make(11) == make(11) and make(11) != make(12)
+
+
+@given(st.integers(0, 2**32), st.booleans())
+@settings(max_examples=25, deadline=None)
+def test_any_seed_gives_frames_whose_checksums_all_verify(seed, v6):
+    rng = random.Random(seed)
+    c = C.endpoint("2001:db8::5" if v6 else "10.1.0.5", rng.randint(1024, 65535))
+    s = C.endpoint("2001:db8:1::80" if v6 else "93.184.216.34", 443)
+    pkts = (C.tls_session(rng, c, s, 1.0, "a.example", tls13=rng.random() < 0.5, down=rng.randint(0, 30000))
+            + C.quic_session(rng, c, s, 2.0, "b.example", down=rng.randint(0, 20000))
+            + C.tcp_session(rng, c, s._replace(port=80), 3.0, [(rng.randbytes(rng.randint(0, 4000)), b"ok")],
+                            close=rng.choice(("fin", "fin_server", "rst_client", "rst_server", "half", "none"))))
+    for _, frame in pkts:
+        p = split(frame)
+        if p["version"] == 4:
+            assert sums_to_zero(p["ip_header"])
+        assert sums_to_zero(pseudo(p["src"], p["dst"], p["proto"], len(p["l4"])) + p["l4"])
