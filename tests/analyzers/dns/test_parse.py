@@ -204,3 +204,13 @@ def test_signature():
     assert not looks_like_dns(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + bytes(40), True)
     assert not looks_like_dns(wire.query("example.com", qtype=0), True)
     assert not looks_like_dns(b"", True)
+    assert not looks_like_dns(q + b"trailing junk", True)
+    assert not looks_like_dns(SMTP_REPLY, True)               # answers from the originator
+    assert looks_like_dns(SMTP_REPLY, False)
+
+
+def test_signature_rarely_fires_on_random_payloads():
+    import random
+    rnd = random.Random(1)
+    hits = sum(looks_like_dns(rnd.randbytes(rnd.randint(12, 200)), True) for _ in range(20000))
+    assert hits <= 2

@@ -241,12 +241,14 @@ def _plausible(msg: bytes, is_orig: bool) -> bool:
     opcode = (flags >> 11) & 0xF
     if opcode not in (0, 1, 2, 4, 5, 6) or not 1 <= qd <= 4:
         return False
-    if is_orig and (qr or an > 16):
+    if is_orig and (qr or an or ns > 4 or ar > 2):      # a query carries no answers
         return False
     try:
-        (_name, qtype, qclass), _pos = parse_question(msg, HEADER_LEN)
+        (_name, qtype, qclass), pos = parse_question(msg, HEADER_LEN)
     except DNSParseError:
         return False
+    if qd == 1 and not (an or ns or ar) and pos != len(msg):
+        return False              # a lone question is the whole message
     return qtype != 0 and (qclass & 0x7FFF) in _PLAUSIBLE_CLASSES
 
 
