@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from shoestring.synth import conversations as C  # noqa: E402
 from shoestring.synth import frames as F  # noqa: E402
-from shoestring.synth.pcapwrite import PcapWriter  # noqa: E402
+from shoestring.synth.pcapwrite import PcapngWriter, PcapWriter  # noqa: E402
 
 START = 1762140600.0  # Monday 2025-11-03 09:00 IST: the office opens
 ROUTER_MAC = bytes.fromhex("00005e000101")  # VRRP virtual MAC of the office gateway
@@ -232,7 +232,8 @@ def main(argv=None) -> int:
     ap.add_argument("--max-transfer", type=int, default=8_000_000, help="cap on the bytes any one conversation moves (small samples)")
     ap.add_argument("--concurrent", type=int, metavar="FLOWS",
                     help="instead: FLOWS connections all open at once (memory test)")
-    ap.add_argument("--nano", action="store_true", help="nanosecond pcap")
+    ap.add_argument("--nano", action="store_true", help="nanosecond timestamps")
+    ap.add_argument("--pcapng", action="store_true", help="write pcapng instead of classic pcap")
     args = ap.parse_args(argv)
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     if args.concurrent:
@@ -240,7 +241,8 @@ def main(argv=None) -> int:
     else:
         stream = itertools.islice(office_packets(args.hosts, args.seed, args.rate, args.max_transfer),
                                   args.packets)
-    with PcapWriter(args.out, nano=args.nano) as w:
+    writer = PcapngWriter(args.out, nano=args.nano) if args.pcapng else PcapWriter(args.out, nano=args.nano)
+    with writer as w:
         for ts, frame in stream:
             w.write(ts, frame)
     print(f"{args.out}: {w.count} packets", file=sys.stderr)
