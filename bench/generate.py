@@ -128,6 +128,10 @@ class Office:
         if kind == "bulk":
             c, _ = self.client(False)
             size = min(int(r.paretovariate(1.0) * 200_000), self.max_transfer)
+            if r.random() < 0.3:  # a software update fetched over plain HTTP
+                return C.http_get(r, c, self.server("update.microsoft.com", 80, False), t,
+                                  "update.microsoft.com", "/c/msdownload/update/software/kb.cab",
+                                  body_size=size, content_type="application/vnd.ms-cab-compressed")
             return C.bulk_transfer(r, c, self.files, t, size, upload=r.random() < 0.3,
                                    rate=r.choice((12.5e6, 50e6, 100e6)), rtt=0.0005)
         if kind == "dhcp":

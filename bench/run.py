@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import hashlib
 import os
 import platform
 import re
@@ -123,6 +124,18 @@ def tools(file: str, logdir: str, memory: bool) -> list[tuple[str, list[str] | N
     return out
 
 
+def generator_tag() -> str:
+    """A hash of the generator's code, in generated file names, so that a change to the
+    generator makes a new file instead of measuring a stale one."""
+    h = hashlib.sha256()
+    synth = os.path.join(ROOT, "src", "shoestring", "synth")
+    for p in [os.path.join(HERE, "generate.py")] + sorted(
+            os.path.join(synth, n) for n in os.listdir(synth) if n.endswith(".py")):
+        with open(p, "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()[:8]
+
+
 def ensure_file(args) -> str:
     if args.file:
         if not os.path.exists(args.file):
@@ -130,10 +143,10 @@ def ensure_file(args) -> str:
         return args.file
     gen = [python_exe(), os.path.join(HERE, "generate.py"), "--seed", str(args.seed)]
     if args.memory:
-        path = os.path.join(OUT, f"concurrent-{args.flows}-s{args.seed}.pcap")
+        path = os.path.join(OUT, f"concurrent-{args.flows}-s{args.seed}-{generator_tag()}.pcap")
         gen += ["--out", path, "--concurrent", str(args.flows)]
     else:
-        path = os.path.join(OUT, f"office-{args.packets}-h{args.hosts}-s{args.seed}.pcap")
+        path = os.path.join(OUT, f"office-{args.packets}-h{args.hosts}-s{args.seed}-{generator_tag()}.pcap")
         gen += ["--out", path, "--packets", str(args.packets), "--hosts", str(args.hosts)]
     if not os.path.exists(path):
         print(f"generating {path} ...", file=sys.stderr)

@@ -242,3 +242,20 @@ def test_any_seed_gives_frames_whose_checksums_all_verify(seed, v6):
         if p["version"] == 4:
             assert sums_to_zero(p["ip_header"])
         assert sums_to_zero(pseudo(p["src"], p["dst"], p["proto"], len(p["l4"])) + p["l4"])
+
+
+@pytest.mark.parametrize("upload", [False, True])
+def test_bulk_transfer_is_smb2_messages_carrying_every_byte(upload):
+    share = C.endpoint("10.1.0.10", 445)
+    segs = segments(C.bulk_transfer(random.Random(12), CLIENT, share, 1.0, 2_500_000, upload=upload))
+    stream = b"".join(f["payload"] for c, f in segs if c == upload)
+    other = b"".join(f["payload"] for c, f in segs if c != upload)
+    for data in (stream, other):
+        pos, n = 0, 0
+        while pos < len(data):
+            length = struct.unpack("!I", data[pos:pos + 4])[0]
+            assert data[pos + 4:pos + 8] == b"\xfeSMB"
+            pos += 4 + length
+            n += 1
+        assert pos == len(data) and n == 3  # 1 MiB + 1 MiB + the rest
+    assert len(stream) > 2_500_000

@@ -158,15 +158,38 @@ def quic_session(rng, client: Endpoint, server: Endpoint, t0: float, sni: str, a
     return out
 
 
+SMB2_HDR = struct.Struct("<4sHHIHHIIQIIQ16s")  # MS-SMB2 2.2.1.2 (sync header), 64 bytes
+SMB2_READ, SMB2_WRITE = 0x0008, 0x0009
+SMB_CHUNK = 1 << 20  # Windows clients read and write files in 1 MiB requests
+
+
+def _smb2(command: int, message_id: int, response: bool, body: bytes, tree: int, session: int) -> bytes:
+    """One SMB2 message behind its 4-byte NetBIOS session header (RFC 1002 / MS-SMB2 2.1)."""
+    hdr = SMB2_HDR.pack(b"\xfeSMB", 64, 1, 0, command, 1, 1 if response else 0, 0, message_id,
+                        0xFEFF, tree, session, b"\x00" * 16)
+    msg = hdr + body
+    return struct.pack("!I", len(msg)) + msg
+
+
 def bulk_transfer(rng, client: Endpoint, server: Endpoint, t0: float, nbytes: int,
                   upload: bool = False, rate: float = 12.5e6, rtt: float = 0.005) -> list:
-    """A large one-way transfer (file share, backup, download) over one TCP connection."""
+    """A file copied to or from a Windows share: SMB2 READ or WRITE requests of up to 1 MiB
+    and their responses over one TCP connection (the session setup is left out)."""
     c = TcpConv(rng, client, server, t0, rtt, rate).handshake()
-    c.send(True, b"GET /share/backup.tar HTTP/1.1\r\n\r\n" if not upload else rng.randbytes(nbytes))
-    if not upload:
-        c.send(False, rng.randbytes(nbytes))
-    else:
-        c.send(False, b"HTTP/1.1 201 Created\r\n\r\n")
+    tree, session, file_id = rng.getrandbits(32), rng.getrandbits(64), rng.randbytes(16)
+    for mid, off in enumerate(range(0, max(nbytes, 1), SMB_CHUNK), start=10):
+        n = min(SMB_CHUNK, nbytes - off)
+        data = rng.randbytes(n)
+        if upload:
+            req = struct.pack("<HHIQ16sIIHHI", 49, 0x70, n, off, file_id, 0, 0, 0, 0, 0) + data
+            resp = struct.pack("<HHIIHH", 17, 0, n, 0, 0, 0)
+            cmd = SMB2_WRITE
+        else:
+            req = struct.pack("<HBBIQ16sIIIHHB", 49, 0x50, 0, n, off, file_id, 1, 0, 0, 0, 0, 0)
+            resp = struct.pack("<HBBIII", 17, 0x50, 0, n, 0, 0) + data
+            cmd = SMB2_READ
+        c.send(True, _smb2(cmd, mid, False, req, tree, session), think=0.0002)
+        c.send(False, _smb2(cmd, mid, True, resp, tree, session))
     return c.fin(True).sorted()
 
 
