@@ -19,6 +19,7 @@ from .flows.conn import Conn, addr_text
 from .flows.ids import IdGenerator, community_id
 from .flows.local_nets import LocalNets
 from .flows.reassembly import StreamReassembler
+from .capture.pcap import RecordSource
 from .decode import checksum
 from .decode.tunnels import UDP_TUNNELS
 from .flows.table import ConnTable, FastPath
@@ -75,14 +76,18 @@ class Pipeline:
 
     # -- per packet ---------------------------------------------------------------------
 
-    def run(self, records, progress=None, every: int = 1 << 16) -> None:
-        """Feed every ``(ts, linktype, frame, wirelen)`` of a source through.
+    def run(self, source, progress=None, every: int = 1 << 16) -> None:
+        """Feed a capture through: ``source`` is a CaptureReader, or any iterable of
+        ``(ts, linktype, frame, wirelen)`` records.
 
-        This loop is the sensor's hot path. Plain Ethernet (or one VLAN tag) + IPv4
-        TCP/UDP packets of known, passive connections are decoded here in a few
-        slices and handed to flows' FastPath; everything else, and anything unusual,
-        goes through the general decoder and table (``_track``). ``progress(count)`` is
-        called every ``every`` packets."""
+        This loop is the sensor's hot path. It walks pcap-format records straight in
+        the reader's buffer (no per-packet generator, no frame copy) and handles plain
+        Ethernet (or one VLAN tag) + IPv4 TCP/UDP packets of known, passive connections
+        in place, handing them to flows' FastPath. Everything else, and anything
+        unusual, is cut out and goes through the general decoder and table
+        (``_track``). ``progress(count)`` is called about every ``every`` packets."""
+        if not hasattr(source, "chunks"):
+            source = RecordSource(source)
         stats = self.stats
         table = self.table
         fast = FastPath(table)
@@ -98,53 +103,79 @@ class Pipeline:
         next_tick = table._clock + 1
         count = nbytes = 0
         first = ts = None
-        for ts, linktype, frame, wirelen in records:
-            count += 1
-            nbytes += wirelen
-            if count == next_progress:
-                progress(count)
-                next_progress += every
-            if ts >= next_tick:
-                if first is None:
-                    first = ts
-                table.expire(ts)
-                next_tick = table._clock + 1
-            if use_fast and linktype == 1 and len(frame) >= 42:
-                etype, vhl, total, frag, proto, src, dst = eth_ip(frame, 0)
-                off = 14
-                if etype == 0x8100:                    # one VLAN tag
-                    etype, vhl, total, frag, proto, src, dst = eth_ip(frame, 4)
-                    off = 18
-                ihl = (vhl & 0x0F) << 2
-                if etype == 0x0800 and vhl >> 4 == 4 and ihl >= 20 and \
-                        total >= ihl + 8 and len(frame) >= off + total and \
-                        not frag & 0x3FFF and \
-                        (not verify or valid(frame[off:off + ihl])):
-                    t = off + ihl
-                    if proto == 6:
-                        if total >= ihl + 20:
-                            sport, dport, seq, ack, hlen, flags, win = tcp_header(frame, t)
-                            hlen = (hlen >> 4) << 2
-                            length = total - ihl - hlen
-                            if hlen >= 20 and length >= 0 and (not verify or valid(
-                                    frame[t:off + total],
-                                    pseudo(src, dst, 6, total - ihl))) and \
-                                    fast_tcp((src, sport, dst, dport, 6), ts, total, seq,
-                                             ack, flags, win, length):
+        chunks = source.chunks()
+        try:
+            buf, pos, linktype = next(chunks)
+        except StopIteration:
+            return
+        record, divisor, limit = source.record, source.divisor, source.limit
+        while True:
+            end = len(buf)
+            fast_link = use_fast and linktype == 1
+            while pos + 16 <= end:
+                sec, frac, caplen, wirelen = record(buf, pos)
+                data = pos + 16
+                stop = data + caplen
+                if caplen > limit:
+                    source.corrupt(pos, caplen)
+                    break
+                if stop > end:
+                    break
+                pos = stop
+                ts = sec + frac / divisor
+                count += 1
+                nbytes += wirelen
+                if count == next_progress:
+                    progress(count)
+                    next_progress += every
+                if ts >= next_tick:
+                    if first is None:
+                        first = ts
+                    table.expire(ts)
+                    next_tick = table._clock + 1
+                if fast_link and caplen >= 42:
+                    etype, vhl, total, frag, proto, src, dst = eth_ip(buf, data)
+                    off = data + 14
+                    if etype == 0x8100:                    # one VLAN tag
+                        etype, vhl, total, frag, proto, src, dst = eth_ip(buf, data + 4)
+                        off += 4
+                    ihl = (vhl & 0x0F) << 2
+                    if etype == 0x0800 and vhl >> 4 == 4 and ihl >= 20 and \
+                            total >= ihl + 8 and off + total <= stop and \
+                            not frag & 0x3FFF and \
+                            (not verify or valid(buf[off:off + ihl])):
+                        t = off + ihl
+                        if proto == 6:
+                            if total >= ihl + 20:
+                                sport, dport, seq, ack, hlen, flags, win = tcp_header(buf, t)
+                                hlen = (hlen >> 4) << 2
+                                length = total - ihl - hlen
+                                if hlen >= 20 and length >= 0 and (not verify or valid(
+                                        buf[t:off + total],
+                                        pseudo(src, dst, 6, total - ihl))) and \
+                                        fast_tcp((src, sport, dst, dport, 6), ts, total, seq,
+                                                 ack, flags, win, length):
+                                    continue
+                        elif proto == 17:
+                            sport, dport, ulen, usum = udp_header(buf, t)
+                            # Tunnel ports and datagrams that may be Teredo (an IPv6
+                            # header, or Teredo's own headers) need decapsulation.
+                            if ulen == total - ihl and sport not in no_fast_udp and \
+                                    dport not in no_fast_udp and \
+                                    (ulen < 48 or buf[t + 8] >> 4 != 6) and \
+                                    (ulen < 10 or buf[t + 8] or buf[t + 9] > 1) and \
+                                    (not verify or not usum or valid(
+                                        buf[t:off + total], pseudo(src, dst, 17, ulen))) and \
+                                    fast_udp((src, sport, dst, dport, 17), ts, total,
+                                             ulen - 8):
                                 continue
-                    elif proto == 17:
-                        sport, dport, ulen, usum = udp_header(frame, t)
-                        # Tunnel ports and datagrams that may be Teredo (an IPv6 header,
-                        # or Teredo's own headers) need the general path's decapsulation.
-                        if ulen == total - ihl and sport not in no_fast_udp and \
-                                dport not in no_fast_udp and \
-                                (ulen < 48 or frame[t + 8] >> 4 != 6) and \
-                                (ulen < 10 or frame[t + 8] or frame[t + 9] > 1) and \
-                                (not verify or not usum or valid(
-                                    frame[t:off + total], pseudo(src, dst, 17, ulen))) and \
-                                fast_udp((src, sport, dst, dport, 17), ts, total, ulen - 8):
-                            continue
-            track(ts, linktype, frame)
+                track(ts, linktype, buf[data:stop])
+            if getattr(source, "error", None):
+                break
+            try:
+                buf, pos, linktype = chunks.send(pos)
+            except StopIteration:
+                break
         stats.packets += count
         stats.bytes += nbytes
         if count:

@@ -160,6 +160,43 @@ class CaptureReader:
                 self.error = f"{self.name}: capture cut short mid-record; read up to there"
                 return
 
+    def chunks(self) -> Iterator[tuple[bytes, int, int]]:
+        """Buffers of pcap-format records for a consumer that walks them itself (the
+        hot loop in pipeline.py): yields ``(buffer, position, linktype)``; the consumer
+        processes the complete records from there and sends back the position of the
+        first record it could not finish. ``record``, ``divisor`` and ``limit`` say how
+        to read them. Other formats are repacked into the same shape."""
+        if self.format != "pcap":
+            yield from record_chunks(self, self)
+            return
+        self.record = PCAP_RECORD[self._endian].unpack_from
+        self.divisor = 1e9 if self._nano else 1e6
+        self.limit = MAX_RECORD if not (0 < self.snaplen <= MAX_RECORD) \
+            else max(self.snaplen, 65535)
+        while True:
+            # Invariant: at least one complete record is buffered at _pos (or none at
+            # all on the first round, which the consumer handles by sending _pos back).
+            pos = yield self._buf, self._pos, self.linktype
+            self.bytes_read += pos - self._pos
+            self._pos = pos
+            if self.error:
+                return
+            if not self._fill(16):
+                if len(self._buf) - self._pos:
+                    self.error = f"{self.name}: capture cut short mid-record; read up to there"
+                return
+            caplen = self.record(self._buf, self._pos)[2]
+            if caplen > self.limit:
+                self.corrupt(self._pos, caplen)
+                return
+            if not self._fill(16 + caplen):
+                self.error = f"{self.name}: capture cut short mid-record; read up to there"
+                return
+
+    def corrupt(self, pos: int, caplen: int) -> None:
+        self.error = (f"{self.name}: corrupt record at byte {self.bytes_read + pos}"
+                      f" (length {caplen} > {self.limit}); stopped there")
+
     # -- pcapng -----------------------------------------------------------------------
 
     def _pcapng_records(self) -> Iterator[tuple[float, int, bytes, int]]:
@@ -251,3 +288,43 @@ def _file_size(path: str) -> int | None:
         return os.stat(path).st_size
     except OSError:
         return None
+
+
+RECHUNK_RECORDS = 512           # records per repacked buffer: amortises the join
+
+
+def record_chunks(records, owner) -> Iterator[tuple[bytes, int, int]]:
+    """Repack ``(ts, linktype, frame, wirelen)`` records as pcap-format buffers with
+    nanosecond stamps, one link type per buffer, for the chunk consumer. Sets
+    ``owner.record/divisor/limit`` as CaptureReader.chunks does."""
+    pack = PCAP_RECORD["<"].pack
+    owner.record = PCAP_RECORD["<"].unpack_from
+    owner.divisor = 1e9
+    owner.limit = 1 << 31
+    parts: list[bytes] = []
+    current = None
+    for ts, linktype, frame, wirelen in records:
+        if linktype != current or len(parts) >= 2 * RECHUNK_RECORDS:
+            if parts:
+                yield b"".join(parts), 0, current
+                parts = []
+            current = linktype
+        sec = int(ts)
+        parts.append(pack(sec & 0xFFFFFFFF, int(round((ts - sec) * 1e9)), len(frame), wirelen))
+        parts.append(frame)
+    if parts:
+        yield b"".join(parts), 0, current
+
+
+class RecordSource:
+    """Adapts any iterable of records (live capture, tests) to the chunk protocol."""
+
+    def __init__(self, records):
+        self.records = records
+        self.error = None
+
+    def chunks(self):
+        return record_chunks(self.records, self)
+
+    def corrupt(self, pos: int, caplen: int) -> None:
+        self.error = f"record of {caplen} bytes is too large; stopped there"
