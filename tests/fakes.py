@@ -16,6 +16,7 @@ class FakeContext:
         self.weirds: list[tuple[str, str | None]] = []
         self.services: list[str] = []
         self.violations: list[str] = []
+        self.handoffs: list[tuple] = []
         self._shared: dict = {}
         self._ids = itertools.count(1)
         self.local_orig = True
@@ -39,6 +40,9 @@ class FakeContext:
 
     def new_id(self, prefix: str) -> str:
         return f"{prefix}Fake{next(self._ids):013d}"
+
+    def handoff(self, tunnel_type=None, orig=b"", resp=b""):
+        self.handoffs.append((tunnel_type, orig, resp))
 
     def shared(self, key, factory):
         if key not in self._shared:

@@ -238,6 +238,16 @@ class Pipeline:
                     break
             self._tunnel_record(conn.uid, tunnel, ts, "Tunnel::DISCOVER", conn)
 
+    def tunnel_from_analyzer(self, conn: Conn, kind: str, ts: float) -> None:
+        """A tunnel an analyzer found inside a connection (HTTP CONNECT, SOCKS):
+        Zeek logs it with the server's endpoint and no client port."""
+        if not self._want_tunnel:
+            return
+        rec = conn.id_fields()
+        rec.update({"uid": self.ids.new("C"), "id.orig_p": 0, "ts": ts,
+                    "tunnel_type": kind, "action": "Tunnel::DISCOVER"})
+        self.output.write("tunnel", rec)
+
     def _tunnel_record(self, uid: str, tunnel: Tunnel, ts: float, action: str,
                        conn: Conn | None = None) -> None:
         if not self._want_tunnel:
@@ -260,6 +270,8 @@ class Pipeline:
         analyzers = conn.analyzers
         if analyzers is None:
             analyzers = conn.analyzers = self._attach_by_port(conn)
+            if not analyzers and conn.proto == TCP:
+                conn.dpd = [b"", b""]            # nothing by port: detect by content
         if pkt.proto == TCP:
             if seq < 0 or not pkt.payload:
                 if pkt.flags & FIN and analyzers:
@@ -278,41 +290,40 @@ class Pipeline:
                 self._eof(conn, is_orig, pkt.ts)
         elif pkt.proto == UDP:
             if not analyzers and pkt.payload:
-                analyzers = self._attach_by_signature(conn, pkt.payload, is_orig)
+                self._attach_by_signature(conn, pkt.payload, is_orig)
+                analyzers = conn.analyzers
             for analyzer in list(analyzers):
                 self._run(conn, analyzer, "deliver", is_orig, pkt.payload, pkt.ts)
 
     def _stream(self, conn: Conn, is_orig: bool, data: bytes) -> None:
-        analyzers = conn.analyzers
         ts = conn.last
-        if not analyzers:
-            self._detect_stream(conn, is_orig, data, ts)
-            return
-        for analyzer in list(analyzers):
+        for analyzer in list(conn.analyzers):
             self._run(conn, analyzer, "deliver", is_orig, data, ts)
+        if conn.dpd is not None:
+            self._detect_stream(conn, is_orig, data, ts)
 
     def _detect_stream(self, conn: Conn, is_orig: bool, data: bytes, ts: float) -> None:
         """Signature detection over the first bytes of each side, buffered across
         segments as Zeek's PIA does (a request typed one byte per packet still
         matches). On a match the new analyzers get the buffered bytes first."""
         buffers = conn.dpd
-        if buffers is None:
-            buffers = conn.dpd = [b"", b""]
         side = 0 if is_orig else 1
         if len(buffers[side]) >= DPD_BUFFER:
-            return                               # gave up on this side: no protocol
+            if len(buffers[1 - side]) >= DPD_BUFFER:
+                conn.dpd = None                  # both sides seen enough: no protocol
+            return
         buffers[side] += data
         replay = buffers
-        analyzers = self._attach_by_signature(conn, buffers[side], is_orig)
-        if not analyzers and len(data) < len(buffers[side]):
+        found = self._attach_by_signature(conn, buffers[side], is_orig)
+        if not found and len(data) < len(buffers[side]):
             # A protocol may start mid-stream (TLS after a cleartext STARTTLS
             # exchange): the newest segment alone gets its own chance.
-            analyzers = self._attach_by_signature(conn, data, is_orig)
+            found = self._attach_by_signature(conn, data, is_orig)
             replay = [data, b""] if is_orig else [b"", data]
-        if not analyzers:
+        if not found:
             return
         conn.dpd = None
-        for analyzer in list(analyzers):
+        for analyzer in found:
             for buffered_side, chunk in ((0, replay[0]), (1, replay[1])):
                 if chunk:
                     self._run(conn, analyzer, "deliver", buffered_side == 0, chunk, ts)
@@ -381,14 +392,16 @@ class Pipeline:
         return [self._create(conn, spec) for spec in specs]
 
     def _attach_by_signature(self, conn: Conn, data: bytes, is_orig: bool) -> list:
+        """Analyzers whose signature matches ``data``, created and attached; returns
+        only the new ones."""
         tried = conn.analyzers if conn.analyzers is not None else []
         exclude = {a.ctx.spec.name for a in tried} | (conn.rejected or frozenset())
         specs = self.detector.by_signature(conn.proto == TCP, data[:DPD_BUFFER], is_orig,
                                            exclude)
-        for spec in specs:
-            tried.append(self._create(conn, spec))
+        found = [self._create(conn, spec) for spec in specs]
+        tried.extend(found)
         conn.analyzers = tried
-        return tried
+        return found
 
     def _create(self, conn: Conn, spec: AnalyzerSpec) -> Analyzer:
         ctx = _Context(self, conn, spec)
@@ -422,10 +435,11 @@ class Pipeline:
 class _Context:
     """ConnContext for one analyzer on one connection (see analyzers/base.py)."""
 
-    __slots__ = ("pipeline", "conn", "spec", "analyzer_name")
+    __slots__ = ("pipeline", "conn", "spec", "analyzer_name", "confirmed")
 
     def __init__(self, pipeline: Pipeline, conn: Conn, spec: AnalyzerSpec):
         self.pipeline, self.conn, self.spec = pipeline, conn, spec
+        self.confirmed = False
         self.analyzer_name = spec.name.upper()
 
     uid = property(lambda self: self.conn.uid)
@@ -455,6 +469,7 @@ class _Context:
                             self.analyzer_name if source == "" else source)
 
     def confirm(self, service: str | None = None) -> None:
+        self.confirmed = True
         self.conn.add_service(service or self.spec.name)
 
     def violation(self, reason: str) -> None:
@@ -462,11 +477,28 @@ class _Context:
         for analyzer in list(conn.analyzers or ()):
             if analyzer.ctx is self:
                 self.pipeline._detach(conn, analyzer)
-        # Zeek does not try a protocol again on a connection that violated it.
+        # Zeek does not try a protocol again on a connection that violated it, and
+        # marks the violation in conn.log's history with an X (once).
         conn.rejected = (conn.rejected or frozenset()) | {self.spec.name}
+        if self.confirmed and "X" not in conn.history:
+            conn.history += "X"
 
     def new_id(self, prefix: str) -> str:
         return self.pipeline.ids.new(prefix)
+
+    def handoff(self, tunnel_type: str | None = None, orig: bytes = b"",
+                resp: bytes = b"") -> None:
+        """The rest of this connection is another protocol (an HTTP CONNECT tunnel,
+        SOCKS after its handshake): log the tunnel if named (Zeek's tunnel.log:
+        ``Tunnel::HTTP``, ``Tunnel::SOCKS``), then detect what follows by content.
+        ``orig``/``resp`` are bytes the caller already holds past the switch."""
+        conn = self.conn
+        if tunnel_type is not None:
+            self.pipeline.tunnel_from_analyzer(conn, tunnel_type, conn.last)
+        conn.dpd = [b"", b""]
+        for is_orig, data in ((True, orig), (False, resp)):
+            if data:
+                self.pipeline._detect_stream(conn, is_orig, data, conn.last)
 
     def shared(self, key: str, factory):
         store = self.pipeline._shared

@@ -55,6 +55,12 @@ class ConnContext(Protocol):
         """A fresh id of Zeek's shape (``new_id("F")`` for a file id), deterministic
         for a given input so the same capture gives the same logs."""
 
+    def handoff(self, tunnel_type: str | None = None, orig: bytes = b"",
+                resp: bytes = b"") -> None:
+        """The rest of the stream is another protocol (HTTP CONNECT, SOCKS): log the
+        tunnel if ``tunnel_type`` is given ("Tunnel::HTTP"), then detect what follows
+        by content; ``orig``/``resp`` are bytes already received past the switch."""
+
     def shared(self, key: str, factory: Callable[[], object]) -> object:
         """State shared by all connections of one run (e.g. FTP's expected data
         channels, DHCP's transactions): created by ``factory`` on first use."""

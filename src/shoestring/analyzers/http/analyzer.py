@@ -194,7 +194,7 @@ class HttpAnalyzer(BodyFiles, Analyzer):
         if not self.keep_alive and self.num_requests > 1:
             self.ctx.weird("unexpected_multiple_HTTP_requests", None, ts)
         self.unanswered.append(method)
-        self._confirm()
+        # Zeek confirms HTTP on the first reply to a request, not on a request alone.
         up = method.upper()
         self.connect_request = len(up) <= 7 and b"CONNECT"[:len(up)] == up
         self.filename[True] = None
