@@ -70,8 +70,8 @@ class StoreConfig:
             if not self.allow_short_retention:
                 raise UserError(
                     f"retention_days = {self.retention_days} is below CERT-In's 180 days; "
-                    "accept that with `init --allow-short-retention` or allow_short_retention = true "
-                    "in the store's config")
+                    "accept that with `init --allow-short-retention` or "
+                    "allow_short_retention = true in the store's config")
             self.warnings.append(
                 f"retention is {self.retention_days} days: below the 180 days the CERT-In "
                 "Directions (2022) require")

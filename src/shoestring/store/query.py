@@ -12,11 +12,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
-import pyarrow as pa
 
 from ..errors import UserError
 from ..logs import schema as schemas
-from . import index
 from .ledger import read as read_ledger
 from .retention import live_files
 
@@ -98,16 +96,26 @@ def _stamp(epoch: float) -> str:
                                    + f".{int(round(epoch % 1 * 1e6)):06d}")
 
 
-def connect(store, rng: TimeRange) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
-    """A DuckDB connection with a view per log; the names of logs that have data."""
-    con = duckdb.connect(":memory:", config={"threads": DUCKDB_THREADS})
-    files = parquet_files(store, rng)
+def range_condition(rng: TimeRange) -> str:
+    """SQL on ts for the range ('' for all time); DuckDB prunes row groups with it."""
     where = []
     if rng.first is not None:
         where.append(f"ts >= {_stamp(rng.first)}")
     if rng.last is not None:
         where.append(f"ts < {_stamp(rng.last)}")
-    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    return " AND ".join(where)
+
+
+def file_list(paths: list[str]) -> str:
+    return "[" + ", ".join(_literal(p) for p in paths) + "]"
+
+
+def connect(store, rng: TimeRange) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
+    """A DuckDB connection with a view per log; the names of logs that have data."""
+    from . import index          # pyarrow: imported only here, search starts faster
+    con = duckdb.connect(":memory:", config={"threads": DUCKDB_THREADS})
+    files = parquet_files(store, rng)
+    clause = f" WHERE {range_condition(rng)}" if range_condition(rng) else ""
     for name, log_schema in sorted(schemas.all_schemas().items()):
         view = '"' + name.replace('"', '""') + '"'
         if name in files:
@@ -172,7 +180,3 @@ def _single_log(sql: str) -> str | None:
     words = set(re.findall(r'"([^"]+)"|([A-Za-z_][A-Za-z0-9_]*)', sql))
     names = {a or b for a, b in words} & set(schemas.all_schemas())
     return names.pop() if len(names) == 1 else None
-
-
-def arrow_type_names(log: str) -> dict[str, pa.DataType]:
-    return {f.name: f.type for f in index.arrow_schema(schemas.get(log))}

@@ -8,6 +8,8 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+import duckdb
+
 from ..errors import UserError
 from ..logs import schema as schemas
 from . import query
@@ -117,9 +119,14 @@ class Hits:
 
 def search(store, text: str, rng: query.TimeRange, limit: int = DEFAULT_LIMIT,
            timeout: float | None = None) -> list[Hits]:
+    """Each log's newest ``limit`` matches. Two passes per log, because DuckDB would read
+    every column of every row for ``SELECT * ... ORDER BY ts LIMIT``: the first reads only
+    ts, the file name and the searched columns to find which hour files hold the newest
+    matches; the second reads whole records from just those files."""
     term = classify(text)
     timeout = timeout or store.config.query_timeout_s
-    con, logs = query.connect(store, rng)
+    files = query.parquet_files(store, rng)
+    con = duckdb.connect(":memory:", config={"threads": query.DUCKDB_THREADS})
     if term.kind == "cidr" and term.network.version == 6:
         net = term.network
 
@@ -130,15 +137,28 @@ def search(store, text: str, rng: query.TimeRange, limit: int = DEFAULT_LIMIT,
                 return False
         con.create_function("_in_net6", in_net6, ["VARCHAR"], "BOOLEAN",
                             null_handling="special")
+    span = query.range_condition(rng)
     found = []
     try:
         with query.time_limit(con, timeout):
-            for log in logs:
+            for log in sorted(files):
                 where = conditions(schemas.get(log), term)
                 if not where:
                     continue
-                cursor = con.execute(f"SELECT * FROM {_q(log)} WHERE {' OR '.join(where)} "
-                                     f"ORDER BY ts DESC NULLS LAST LIMIT {int(limit)}")
+                cond = "(" + " OR ".join(where) + ")" + (f" AND {span}" if span else "")
+                source = (f"read_parquet({query.file_list(files[log])}, filename = true, "
+                          "union_by_name = true)")
+                holders = con.execute(
+                    f"SELECT DISTINCT filename FROM (SELECT filename FROM {source} "
+                    f"WHERE {cond} ORDER BY ts DESC NULLS LAST LIMIT {int(limit)})"
+                ).fetchall()
+                if not holders:
+                    continue
+                source = (f"read_parquet({query.file_list([h[0] for h in holders])}, "
+                          "filename = true, union_by_name = true)")
+                cursor = con.execute(f"SELECT * EXCLUDE (filename) FROM {source} "
+                                     f"WHERE {cond} ORDER BY ts DESC NULLS LAST "
+                                     f"LIMIT {int(limit)}")
                 rows = cursor.fetchall()
                 if rows:
                     found.append(Hits(log, [d[0] for d in cursor.description], rows))

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import keys, seal
+from . import seal
 from .atomic import write_atomic
 from .layout import DAY_RE, NOT_SEALED
 from .ledger import read as read_ledger
