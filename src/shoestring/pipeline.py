@@ -33,7 +33,8 @@ UDP_FAST = struct.Struct("!HHHH")       # RFC 768
 # UDP ports the general path must see: tunnels to decapsulate.
 NO_FAST_UDP_PORTS = frozenset(UDP_TUNNELS)
 
-PEER = "zeek"               # weird.log's peer: Zeek's default peer description
+PEER = "zeek"
+MAX_REMEMBERED_WEIRDS = 100_000     # flow weirds remembered for de-duplication               # weird.log's peer: Zeek's default peer description
 
 # A signature match needs a few bytes; Zeek's PIA buffers the first 1 KiB per side.
 DPD_BUFFER = 1024
@@ -70,6 +71,7 @@ class Pipeline:
         self._shared: dict[str, object] = {}
         self._pkts: list[Packet] = []
         self._weirds: list[Weird] = []
+        self._seen_weirds: set[tuple] = set()
         self._wants = getattr(output, "wants", lambda log: True)
         self._want_weird = self._wants("weird")
         self._want_tunnel = self._wants("tunnel")
@@ -370,6 +372,14 @@ class Pipeline:
         self.stats.weirds += 1
         if not self._want_weird:
             return
+        # Like Zeek, an anomaly between the same two hosts is logged once: a flood of
+        # broken packets must not become a flood of log lines.
+        key = (w.name, w.src, w.dst)
+        if key in self._seen_weirds:
+            return
+        if len(self._seen_weirds) >= MAX_REMEMBERED_WEIRDS:
+            self._seen_weirds.clear()
+        self._seen_weirds.add(key)
         rec = {"ts": ts, "name": w.name, "addl": w.addl or None, "notice": False,
                "peer": PEER, "source": w.source or None}
         if w.src is not None:

@@ -9,7 +9,7 @@ import struct
 
 from . import checksum, link, tunnels
 from .fragments import FragmentReassembler
-from .packet import GRE, ICMP, ICMP6, IPIP, IPV6, TCP, UDP, Packet, Tunnel, Weird
+from .packet import GRE, ICMP, ICMP6, IGMP, IPIP, IPV6, TCP, UDP, Packet, Tunnel, Weird
 
 IPV4_HEADER = struct.Struct("!BBHHHBBH4s4s")   # RFC 791 §3.1
 IPV6_HEADER = struct.Struct("!IHBB16s16s")     # RFC 8200 §3
@@ -22,6 +22,8 @@ ICMP_HEADER = struct.Struct("!BBH")            # RFC 792 / RFC 4443
 # fragment are handled on their own.
 IPV6_EXT_GENERIC = frozenset({0, 43, 60, 139, 140})
 IPV6_FRAGMENT, IPV6_AH, IPV6_NO_NEXT, IPV6_MOBILITY = 44, 51, 59, 135
+IPV6_DEST_OPTS = 60
+HOME_ADDRESS_OPTION = 0xC9          # RFC 6275 §6.3
 MAX_IPV6_EXT_HEADERS = 32       # more than this is an evasion attempt, not a real stack
 
 # Zeek's Tunnel::max_depth default: deeper nesting is reported, not followed.
@@ -131,7 +133,13 @@ class Decoder:
                     weirds.append(Weird("mobility_piggyback" if data[off] != IPV6_NO_NEXT
                                         else "unknown_mobility_type", src=src, dst=dst))
                     return
-                nxt, off = data[off], off + (data[off + 1] + 1) * 8
+                length = (data[off + 1] + 1) * 8
+                if nxt == IPV6_DEST_OPTS:
+                    home = _destination_options(data[off + 2:off + length], src, dst,
+                                                weirds)
+                    if home is not None:
+                        src = home                 # Zeek takes the Home Address as source
+                nxt, off = data[off], off + length
             elif nxt == IPV6_AH:
                 if len(data) < off + 2:
                     weirds.append(Weird("truncated_IPv6", src=src, dst=dst))
@@ -159,7 +167,9 @@ class Decoder:
             else:
                 break
             if off > len(data):
-                weirds.append(Weird("truncated_IPv6", src=src, dst=dst))
+                # The extension headers claim more than the packet holds (Zeek's
+                # IP_Hdr check, reported without addresses).
+                weirds.append(Weird("invalid_IP_header_size", source="IP"))
                 return
         else:
             weirds.append(Weird("excessive_IPv6_extension_headers", src=src, dst=dst))
@@ -241,6 +251,9 @@ class Decoder:
                 if not checksum.valid(body[:body_len], initial):
                     pkt.bad_checksum = True
         else:
+            if proto == IGMP and not self.ignore_checksums and len(body) >= body_len >= 8 \
+                    and not checksum.valid(body[:body_len]):
+                weirds.append(Weird("igmp_invalid_checksum", "", src, dst, "IGMP"))
             pkt.payload = body
             pkt.payload_len = body_len
         out.append(pkt)
@@ -298,6 +311,11 @@ class Decoder:
         """Decode what a tunnel carries; the inner packets name ``tunnel`` as parent
         (conn.log's tunnel_parents holds the innermost tunnel only, as Zeek's)."""
         kind, etype, pos = found
+        if pos >= len(data):
+            name = tunnel.kind.split("::")[-1]
+            weirds.append(Weird(f"{name.lower()}_empty_packet", "", tunnel.src, tunnel.dst,
+                                name.upper()))
+            return
         if kind == tunnels.INNER_IP:
             self.network(ts, etype or link.IP_BY_VERSION, data, pos, tunnel, depth + 1,
                          out, weirds)
@@ -313,3 +331,28 @@ class Decoder:
                 weirds.append(Weird(where))
             return
         self.network(ts, etype, data, where, tunnel, depth + 1, out, weirds)
+
+
+def _destination_options(opts: bytes, src: bytes, dst: bytes, weirds: list) -> bytes | None:
+    """Walk IPv6 destination options (RFC 8200 §4.6); return a Home Address option's
+    address (RFC 6275 §6.3), which Zeek takes as the packet's true source."""
+    home = None
+    pos = 0
+    while pos < len(opts):
+        kind = opts[pos]
+        if kind == 0:                                  # Pad1
+            pos += 1
+            continue
+        if pos + 2 > len(opts) or pos + 2 + opts[pos + 1] > len(opts):
+            weirds.append(Weird("bad_ipv6_dest_opt_len", src=src, dst=dst))
+            return home
+        length = opts[pos + 1]
+        if kind == HOME_ADDRESS_OPTION:
+            if length != 16:
+                weirds.append(Weird("bad_home_addr_len", src=src, dst=dst))
+            elif home is not None:
+                weirds.append(Weird("multiple_home_addr_opts", src=home, dst=dst))
+            else:
+                home = opts[pos + 2:pos + 18]
+        pos += 2 + length
+    return home
