@@ -115,7 +115,7 @@ def test_edit_a_ledger_entry(store):
     lines[7] = json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n"
     store.ledger_path.write_text("".join(lines))
     problems = problems_of(store)
-    assert f"ledger.jsonl line 8: ledger entry seq 7 was edited: its hash does not match " \
+    assert "ledger.jsonl line 8: ledger entry seq 7 was edited: its hash does not match " \
            "its contents" in problems
 
 
