@@ -101,8 +101,7 @@ def run(args) -> int:
         output.close()
     elapsed = time.monotonic() - started
     if not args.quiet and not fatal:
-        print(summary(pipeline, output, args, elapsed), file=sys.stderr if args.store is None
-              and False else sys.stdout)
+        print(summary(pipeline, output, args, elapsed))
     if fatal is not None:
         raise fatal
     if errors:
