@@ -58,3 +58,11 @@ def test_measure_reports_exit_code_cpu_and_peak_rss_of_the_child(run):
     assert r["rc"] == 0 and r["rss_mb"] >= 60 and r["cpu"] > 0
     bad = run.measure("fail", [sys.executable, "-c", "raise SystemExit(3)"], pin=False)
     assert bad["rc"] == 3
+
+
+def test_a_missing_peer_is_named_and_skipped(run, monkeypatch, tmp_path):
+    real_which = run.shutil.which
+    monkeypatch.setattr(run.shutil, "which", lambda name: None if name == "tshark" else real_which(name))
+    plan = {name: (cmd, why) for name, cmd, why in run.tools("x.pcap", str(tmp_path), memory=False)}
+    assert plan["tshark -T fields"] == (None, "tshark is not installed (apt-get install tshark)")
+    assert plan["python struct loop (reference)"][0] is not None
