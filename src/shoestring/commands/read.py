@@ -67,7 +67,7 @@ def _open_output(args, wanted):
             from ..store.archive import open_store_output
         except ImportError as exc:
             raise UserError(f"the store is not available: {exc}") from None
-        return open_store_output(args.store, only=wanted)
+        return open_store_output(args.store, only=wanted, sources=args.files)
     return DirectoryOutput(args.logdir, json=args.json, only=wanted)
 
 
@@ -78,6 +78,10 @@ def run(args) -> int:
         if path != "-" and not os.path.exists(path):
             raise UserError(f"{path}: no such file")
     output = _open_output(args, wanted)
+    if getattr(output, "already_imported", False):
+        output.close()
+        print(f"{', '.join(args.files)}: already imported into the store; nothing to do")
+        return 0
     pipeline = Pipeline(output, ignore_checksums=args.ignore_checksums,
                         analyzers=_analyzers_for(wanted),
                         seed=seed_from_files([p for p in args.files if p != "-"]))
@@ -96,8 +100,16 @@ def run(args) -> int:
             reader.close()
     except UserError as exc:
         fatal = exc
-    finally:
+    except BaseException:
+        # Interrupted or crashed: the store keeps what was flushed and the next run
+        # resumes (StoreOutput.abort); a plain folder just gets what was written.
         pipeline.finish()
+        getattr(output, "abort", output.close)()
+        raise
+    pipeline.finish()
+    if (errors or fatal) and hasattr(output, "abort"):
+        output.abort()
+    else:
         output.close()
     elapsed = time.monotonic() - started
     if not args.quiet and not fatal:

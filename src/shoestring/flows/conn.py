@@ -22,7 +22,7 @@ class Conn:
                  "orig_size", "resp_size", "history", "hist_seen", "orig_ep", "resp_ep",
                  "services", "analyzers", "parents", "missed", "weirds", "deadline",
                  "attempt_deadline", "one_way", "done", "reassembler", "tunnel", "timeout",
-                 "rejected", "dpd", "passive")
+                 "rejected", "dpd", "passive", "fast")
 
     def __init__(self, uid: str, proto: int, orig_h: bytes, orig_p: int, resp_h: bytes,
                  resp_p: int, ts: float):
@@ -55,6 +55,7 @@ class Conn:
         self.rejected: frozenset | None = None  # analyzers that reported a violation
         self.dpd: list | None = None    # first bytes of each side while detection runs
         self.passive = False            # nothing wants its payload: the fast path may run
+        self.fast = False               # passive, and in a state FastPath handles
 
     def id_fields(self) -> dict:
         return {"uid": self.uid, "id.orig_h": addr_text(self.orig_h), "id.orig_p": self.orig_p,

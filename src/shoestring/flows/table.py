@@ -114,9 +114,14 @@ class ConnTable:
             conn.resp_ip += pkt.ip_len
 
         if proto == TCP:
-            if not (conn.orig_ep.did_close and conn.resp_ep.did_close):
+            o, r = conn.orig_ep, conn.resp_ep
+            if not (o.did_close and r.did_close):
                 conn.last = ts
             seq = tcp.process(conn, self, pkt, is_orig)
+            o, r = conn.orig_ep, conn.resp_ep       # a flip may have swapped them
+            conn.fast = conn.passive and o.state == tcp.ESTABLISHED and \
+                r.state == tcp.ESTABLISHED and not (o.seq_wraps or o.ack_wraps or
+                                                    r.seq_wraps or r.ack_wraps)
             self.events.payload(conn, is_orig, pkt, seq)
         else:
             conn.last = ts
@@ -156,6 +161,7 @@ class ConnTable:
             flip = pkt.sport in ports and pkt.dport not in ports
         conn = Conn(self.ids.new("C"), proto, pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.ts)
         conn.passive = self.passive
+        conn.fast = self.passive and proto == UDP      # TCP: once established (packet())
         reverse = (pkt.dst, pkt.dport, pkt.src, pkt.sport, proto)
         one_way = (proto == ICMP or proto == ICMP6) and pkt.dport == pkt.icmp_code and \
             (ICMP4_COUNTERPART if proto == ICMP else ICMP6_COUNTERPART).get(pkt.icmp_type) is None
@@ -293,19 +299,18 @@ class FastPath:
 
     def tcp(self, key: tuple, ts: float, ip_len: int, seq: int, ack: int, flags: int,
             win: int, length: int) -> bool:
+        if flags & 0x17 != 0x10:
+            return False
         entry = self.conns.get(key)
-        if entry is None or flags & 0x17 != 0x10:
+        if entry is None:
             return False
         conn, is_orig = entry
-        if not conn.passive:
+        if not conn.fast:                       # passive, established, no wrap so far
             return False
         if is_orig:
             ep, peer = conn.orig_ep, conn.resp_ep
         else:
             ep, peer = conn.resp_ep, conn.orig_ep
-        if ep.state != tcp.ESTABLISHED or peer.state != tcp.ESTABLISHED or \
-                ep.seq_wraps or peer.ack_wraps:
-            return False
         last = ep.last_seq
         if seq < last and not (seq - last) & 0x80000000:
             return False                        # sequence space wraps: general path
@@ -340,6 +345,7 @@ class FastPath:
         if delta_last and not delta_last & 0x80000000:
             if after < last:
                 ep.seq_wraps += 1
+                conn.fast = False
             ep.last_seq = after
         elif length > 0:
             tcp.scaled_history(conn, "T", "rxmt_cnt", "rxmt_thresh", ep)
@@ -350,7 +356,7 @@ class FastPath:
         if entry is None:
             return False
         conn, is_orig = entry
-        if not conn.passive:
+        if not conn.fast:
             return False
         if is_orig:
             conn.orig_pkts += 1

@@ -146,17 +146,18 @@ def search(store, text: str, rng: query.TimeRange, limit: int = DEFAULT_LIMIT,
                 if not where:
                     continue
                 cond = "(" + " OR ".join(where) + ")" + (f" AND {span}" if span else "")
-                source = (f"read_parquet({query.file_list(files[log])}, filename = true, "
-                          "union_by_name = true)")
+                # files.log has a "filename" column: name DuckDB's own one apart.
+                source = (f"read_parquet({query.file_list(files[log])}, "
+                          "filename = '_store_file', union_by_name = true)")
                 holders = con.execute(
-                    f"SELECT DISTINCT filename FROM (SELECT filename FROM {source} "
+                    f"SELECT DISTINCT _store_file FROM (SELECT _store_file FROM {source} "
                     f"WHERE {cond} ORDER BY ts DESC NULLS LAST LIMIT {int(limit)})"
                 ).fetchall()
                 if not holders:
                     continue
                 source = (f"read_parquet({query.file_list([h[0] for h in holders])}, "
-                          "filename = true, union_by_name = true)")
-                cursor = con.execute(f"SELECT * EXCLUDE (filename) FROM {source} "
+                          "filename = '_store_file', union_by_name = true)")
+                cursor = con.execute(f"SELECT * EXCLUDE (_store_file) FROM {source} "
                                      f"WHERE {cond} ORDER BY ts DESC NULLS LAST "
                                      f"LIMIT {int(limit)}")
                 rows = cursor.fetchall()
