@@ -319,10 +319,19 @@ class HttpAnalyzer(BodyFiles, Analyzer):
 
     def _headers_done(self, is_orig: bool, ts: float) -> None:
         if not is_orig and self.connect_request and 200 <= self.streams[False].code < 300:
-            # CONNECT succeeded: the rest of the connection is a tunnel.
+            # CONNECT succeeded: the rest of the connection is a tunnel. Bytes the
+            # parsers already hold past the reply headers (a server greeting in the
+            # same segment, a ClientHello sent before the reply) belong to what is
+            # inside; hand them over before tunnel() drops them.
+            orig, resp = (self._pending_bytes(s) for s in (self.streams[True],
+                                                           self.streams[False]))
             self.streams[False].tunnel()
             self.streams[True].tunnel()
             self._drain(True, ts)
+            # Zeek's http_reply handler registers the tunnel for a 200 only; any 2xx
+            # hands the stream over (HTTP.cc), so other 2xx tunnel without a log line.
+            kind = "Tunnel::HTTP" if self.streams[False].code == 200 else None
+            self.ctx.handoff(kind, orig, resp)
             return
         p = self.streams[is_orig]
         self.range_offset[is_orig] = p.range_first if not is_orig else None
@@ -333,6 +342,16 @@ class HttpAnalyzer(BodyFiles, Analyzer):
             b = boundary_of(ct)
             if b is not None:
                 self.mp[is_orig] = Multipart(b)
+
+    @staticmethod
+    def _pending_bytes(p: HttpStream) -> bytes:
+        """What a parser has buffered but not consumed (the start of a tunnel's
+        payload). A CR that ended the last header line at a segment's end leaves its LF
+        to skip: that LF is still HTTP's, not the tunnel's."""
+        data = bytes(p.buf)
+        if data[:1] == b"\n" and getattr(p, "_skip_lf", False):
+            data = data[1:]
+        return data
 
     def _done(self, is_orig: bool, body_len: int, interrupted: bool, ts: float) -> None:
         mp = self.mp[is_orig]
