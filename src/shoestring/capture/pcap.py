@@ -54,8 +54,41 @@ def open_source(path: str) -> tuple[BinaryIO, str]:
     buffered = raw if isinstance(raw, io.BufferedReader) else io.BufferedReader(raw)
     head = buffered.peek(2)[:2]
     if head == GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=buffered, mode="rb"), name
+        return _GzipStream(gzip.GzipFile(fileobj=buffered, mode="rb")), name
     return buffered, name
+
+
+class _GzipStream:
+    """A gzip stream whose read() keeps what was decompressed before a cut or corrupt
+    spot: GzipFile.read(n) raises and throws away everything it decompressed in that
+    call, so a cut .gz capture smaller than one BLOCK would lose every packet. Pieces
+    come from read1; the error is raised on the next call, once nothing is left."""
+
+    def __init__(self, gz: gzip.GzipFile):
+        self.gz = gz
+
+    def read(self, size: int) -> bytes:
+        parts, got = [], 0
+        while got < size:
+            try:
+                piece = self.gz.read1(size - got)
+            except (OSError, EOFError):
+                if parts:
+                    break
+                raise
+            if not piece:
+                break
+            parts.append(piece)
+            got += len(piece)
+        return b"".join(parts)
+
+    def tell(self) -> int:
+        """Position in the compressed file, which is what a progress bar can compare
+        with the file's size."""
+        return self.gz.fileobj.tell()
+
+    def close(self) -> None:
+        self.gz.close()
 
 
 class CaptureReader:
@@ -73,7 +106,8 @@ class CaptureReader:
         self._eof = False
         self._fill(24)
         if len(self._buf) < 4:
-            raise NotACapture(f"{self.name}: empty or too short to be a capture")
+            # A gzip stream that fails at once says why; anything else is simply short.
+            raise NotACapture(self.error or f"{self.name}: empty or too short to be a capture")
         magic_le = struct.unpack_from("<I", self._buf)[0]
         if magic_le == PCAPNG_SHB:
             self.format = "pcapng"
