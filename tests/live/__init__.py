@@ -1,0 +1,1 @@
+"""Tests of the live sensor: SNTP, capture, the end-to-end namespace run."""
