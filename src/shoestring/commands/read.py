@@ -142,9 +142,10 @@ def _read_one(pipeline: Pipeline, reader: CaptureReader, show_progress: bool) ->
 
 
 def _progress(reader: CaptureReader, count: int, size: int) -> None:
-    done = reader.stream.tell() if hasattr(reader.stream, "tell") else 0
-    if size and reader.stream.__class__.__name__ != "GzipFile":
-        fraction = min(done / size, 1.0)
+    if size and hasattr(reader.stream, "tell"):
+        # Only a file of known size has a position: tell() on a pipe (standard input)
+        # raises. A gzip stream's tell() is its place in the compressed file.
+        fraction = min(reader.stream.tell() / size, 1.0)
         bar = "#" * int(fraction * 30)
         sys.stderr.write(f"\r{reader.name}: [{bar:<30}] {fraction:4.0%} {count:,} packets")
     else:
