@@ -187,9 +187,10 @@ class LiveCapture:
         except OSError:
             return True
 
-    def read_block(self) -> tuple[bytes, int, int] | None:
+    def read_block(self) -> tuple[bytes, int, int, float | None] | None:
         """The next block the kernel retired, repacked as pcap records (nanosecond
-        stamps), with its packet and byte counts; None when none is ready. The block
+        stamps), with its packet and byte counts and its last packet's time; None when
+        none is ready. The block
         goes back to the kernel before returning, so one copy per frame is made."""
         ring, size = self.ring, self.block_size
         base = self.block * size
@@ -198,10 +199,11 @@ class LiveCapture:
             return None
         parts = []
         append = parts.append
-        head, pack, unpack = TP3_HDR.unpack_from, PCAP_REC.pack, None
+        head, pack = TP3_HDR.unpack_from, PCAP_REC.pack
         off = base + first
         limit = base + size
         nbytes = 0
+        last = None
         for _ in range(count):                # count comes from the kernel, bounded
             if off + TP3_HDR.size > limit:
                 break
@@ -220,13 +222,14 @@ class LiveCapture:
             append(pack(sec, nsec, len(frame), wire))
             append(frame)
             nbytes += wire
+            last = (sec, nsec)
             if not nxt:
                 break
             off += nxt
-        del unpack
         struct.pack_into("=I", ring, base + BLOCK_STATUS_OFFSET, TP_STATUS_KERNEL)
         self.block = (self.block + 1) % self.block_count
-        return b"".join(parts), len(parts) // 2, nbytes
+        last_ts = last[0] + last[1] / 1e9 if last else None
+        return b"".join(parts), len(parts) // 2, nbytes, last_ts
 
     def statistics(self) -> tuple[int, int]:
         """Cumulative (packets seen by the kernel, packets it dropped) since open."""
@@ -273,7 +276,7 @@ class LiveSource:
 
     Between blocks, and at least every ``tick_s`` when the link is quiet, it calls
     ``on_tick(now)`` (stats, timers, signals); when ``should_stop()`` turns true the
-    source ends and Pipeline.run returns. ``on_block(capture, buf, n, nbytes)`` sees
+    source ends and Pipeline.run returns. ``on_block(capture, buf, n, nbytes, last_ts)`` sees
     each block first (the full-packet ring, counters). ``on_event(kind, capture, msg)``
     hears of interfaces going down, coming back, being reopened."""
 
@@ -314,13 +317,13 @@ class LiveSource:
                     got = cap.read_block()
                     if got is None:
                         break
-                    buf, count, nbytes = got
+                    buf, count, nbytes, last_ts = got
                     if cap.down:
                         cap.down = False
                         self.on_event("up", cap, f"{cap.iface} is back up")
                     self.packets += count
                     self.bytes += nbytes
-                    self.on_block(cap, buf, count, nbytes)
+                    self.on_block(cap, buf, count, nbytes, last_ts)
                     if count:
                         yield buf, 0, cap.linktype
                     if self.should_stop():

@@ -81,7 +81,10 @@ def capabilities() -> tuple[int, int]:
 def drop(user: str | None, keep_net_raw: bool = True) -> Dropped:
     """Become ``user`` (if given and we are root) keeping only CAP_NET_RAW."""
     libc = _libc()
-    keep = [CAP_NET_RAW] if keep_net_raw else []
+    _eff, permitted = capabilities()
+    # Only what we hold can be kept (an unprivileged run with no capabilities at all
+    # has nothing to drop but must not fail).
+    keep = [CAP_NET_RAW] if keep_net_raw and permitted >> CAP_NET_RAW & 1 else []
     uid, gid = os.getuid(), os.getgid()
     if user is not None and os.geteuid() == 0:
         try:
