@@ -19,18 +19,19 @@ CAPTURES = (("cap-a", 1793491200.0, 1), ("cap-b", 1793491200.0 + 3 * DAY, 2),
 
 
 def import_capture(store, source: str, start: float, seed: int, count: int = 600,
-                   span: float = 3 * 3600) -> StoreOutput:
-    out = StoreOutput(store, source=source, clock_sync="capture")
+                   span: float = 3 * 3600, compaction: bool = True) -> StoreOutput:
+    out = StoreOutput(store, source=source, clock_sync="capture", compaction=compaction)
     for log, record in OfficeTraffic(seed).records(start, count, span):
         out.write(log, record)
     out.close()
     return out
 
 
-def build(root: Path, captures=CAPTURES, count: int = 600) -> Store:
+def build(root: Path, captures=CAPTURES, count: int = 600,
+          compaction: bool = True) -> Store:
     store = Store.create(root)
     for source, start, seed in captures:
-        import_capture(store, source, start, seed, count)
+        import_capture(store, source, start, seed, count, compaction=compaction)
     return store
 
 

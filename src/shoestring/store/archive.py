@@ -9,7 +9,9 @@ hour is already sealed, the new file gets a sequence number (``conn.10:00:00-11:
 
 Records are journaled (journal.py) at most ``flush_interval_s`` after they arrive; at the
 hour's end the file is written (temp, fsync, rename, fsync folder), with its Parquet copy,
-then sealed. With ``source`` set (e.g. a capture's SHA-256), an interrupted import is
+then sealed. Once a day is closed (the network clock has moved past it, or at the end of
+an import for days before today), its hourly Parquet copies are compacted into one file
+per log (compact.py). With ``source`` set (e.g. a capture's SHA-256), an interrupted import is
 resumed: the records the journal already holds are skipped when the same capture is read
 again, and a finished import is not written twice.
 """
@@ -27,7 +29,7 @@ import pyarrow.compute as pc
 
 from ..logs import schema as schemas
 from ..logs.zeek_tsv import TsvFormat
-from . import index, journal, retention
+from . import compact, index, journal, retention
 from .atomic import fsync_dir, remove_temps, write_atomic, write_many
 from .layout import Store
 from .ledger import read as read_ledger
@@ -78,8 +80,12 @@ class StoreOutput:
     """The LogOutput of the store (see logs/output.py)."""
 
     def __init__(self, store, *, source: str | None = None, clock_sync: str | None = None,
-                 compression: str | None = None, only: set[str] | None = None):
+                 compression: str | None = None, only: set[str] | None = None,
+                 compaction: bool = True):
         self.only = only
+        self.compaction = compaction
+        self.compact_outcome = compact.Outcome()
+        self._touched: set[str] = set()   # days this writer sealed files in
         self.store = store if isinstance(store, Store) else Store.open(store)
         self.store.lock()
         config = self.store.config
@@ -90,6 +96,7 @@ class StoreOutput:
         entries, _ = read_ledger(self.store.ledger_path)
         self.sealer = Sealer(self.store, entries)
         self.sealer.resign_unsigned(entries)
+        compact.recover(self.store)
         self.sealed_stems = {stem_of(e["path"]) for e in entries if e.get("kind") == "seal"}
         imported = {e.get("source") for e in entries if e.get("kind") == "import"}
         self._formats: dict[str, TsvFormat] = {}
@@ -174,6 +181,8 @@ class StoreOutput:
         self.journal.close()
         self.journal.path.unlink(missing_ok=True)
         fsync_dir(self.store.journal_dir)
+        # Days before today are closed once the import ends; today may get more hours.
+        self._compact(before=time.time())
         self.store.unlock()
 
     def abort(self) -> None:
@@ -212,7 +221,22 @@ class StoreOutput:
                                              self.source, self.taken - kept, self.seg)
         self._rewrite_open()
         previous.unlink(missing_ok=True)
+        self._compact(before=clock)
         self._maybe_prune(check_budget=True)
+
+    def _compact(self, before: float) -> None:
+        """Compact the days this writer touched that ended before ``before`` and hold no
+        open file (the hourly files are sealed already, so a crash here loses nothing)."""
+        if not self.compaction:
+            return
+        open_days = {h.stem.split("/", 1)[0] for h in self._open.values()}
+        days = sorted(d for d in self._touched - open_days
+                      if retention.day_start(d) + retention.DAY <= before)
+        if not days:
+            return
+        self.compact_outcome.add(compact.compact_closed(self.store, self.sealer,
+                                                        before=before, days=days))
+        self._touched.difference_update(days)
 
     def _rewrite_open(self) -> None:
         for handle in self._open.values():
@@ -231,6 +255,7 @@ class StoreOutput:
                    for path, _, meta in file_set]
         for handle in handles:
             self.sealed_stems.add(handle.stem)
+            self._touched.add(handle.stem.split("/", 1)[0])
             self._open.pop(handle.log, None)
         self.sealer.record(entries)
 

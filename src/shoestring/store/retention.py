@@ -30,15 +30,23 @@ def day_start(day: str) -> int:
 
 
 def live_files(entries: list[dict]) -> dict[str, dict]:
-    """path -> seal entry, for every sealed file not pruned since."""
+    """path -> seal entry, for every sealed file not pruned or compacted since."""
     live: dict[str, dict] = {}
     for entry in entries:
         kind = entry.get("kind")
         if kind == "seal" and isinstance(entry.get("path"), str):
             live[entry["path"]] = entry
-        elif kind == "prune":
+        elif kind in ("prune", "compact"):
             live.pop(entry.get("path"), None)
     return live
+
+
+def sealed_at(entry: dict) -> float:
+    """When the logs of a seal entry were sealed: a daily file made by compaction
+    (compact.py) carries the newest seal time of the hourly files it replaced, so
+    compacting late never extends retention."""
+    value = entry.get("sources_at", entry.get("at"))
+    return value if isinstance(value, (int, float)) else 0
 
 
 def is_expired(day: str, newest_seal: float, now: float, window_days: int) -> bool:
@@ -58,7 +66,7 @@ def prune(store, sealer, now: float | None = None) -> list[str]:
     removed = []
     for day in sorted(by_day):
         files = by_day[day]
-        if not is_expired(day, max(e.get("at", 0) for e in files), now, window):
+        if not is_expired(day, max(sealed_at(e) for e in files), now, window):
             continue
         sealer.record([{"kind": "prune", "path": e["path"], "day": day,
                         "sha256": e["sha256"], "of_seq": e["seq"], "reason": "retention",

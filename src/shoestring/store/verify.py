@@ -2,8 +2,9 @@
 
 Each finding names the file or ledger entry and what happened to it (modified, missing,
 extra, truncated, swapped/reordered, chain break, bad signature, deleted entries). Pruning
-recorded in the ledger is policy, not tampering; a prune the retention rule would not
-have made is reported.
+and compaction recorded in the ledger are policy, not tampering; a prune the retention
+rule would not have made, or a "compaction" whose replacement is not sealed with the same
+number of records, is reported.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from . import seal
 from .atomic import write_atomic
 from .layout import DAY_RE, NOT_SEALED
 from .ledger import read as read_ledger
-from .retention import DAY, day_start, live_files
+from .retention import DAY, day_start, live_files, sealed_at
 
 LAST_VERIFY = "last-verify.json"
 
@@ -64,26 +65,75 @@ def verify(store, *, first_day: str | None = None, last_day: str | None = None,
 
 
 def _check_prunes(entries: list[dict], report: Report) -> None:
+    """Walk the ledger's history of each file: sealed once; pruned only when retention
+    allowed it; compacted only into a daily file sealed as its replacement."""
     sealed: dict[str, dict] = {}
+    live: set[str] = set()
+    replaced: dict[str, str] = {}
     for entry in entries:
-        if entry.get("kind") == "seal":
-            if entry.get("path") in sealed:
-                report.problems.append(f"{entry.get('path')}: sealed twice "
+        kind, path = entry.get("kind"), entry.get("path")
+        if kind == "seal":
+            if path in sealed:
+                report.problems.append(f"{path}: sealed twice "
                                        f"(ledger seq {entry.get('seq')})")
-            sealed[entry.get("path")] = entry
-        elif entry.get("kind") == "prune":
-            path, original = entry.get("path"), sealed.get(entry.get("path"))
+            sealed[path] = entry
+            live.add(path)
+            _check_replacement(entry, sealed, live, report)
+        elif kind == "prune":
+            original = sealed.get(path)
             if original is None or original.get("sha256") != entry.get("sha256"):
                 report.problems.append(f"{path}: ledger seq {entry.get('seq')} records "
                                        "pruning a file that was never sealed")
                 continue
+            live.discard(path)
             window = entry.get("window_days") or 0
             at = entry.get("at") or 0
             cutoff = at - window * DAY
             if day_start(entry.get("day", "9999-12-31")) + DAY > cutoff \
-                    or (original.get("at") or 0) > cutoff:
+                    or sealed_at(original) > cutoff:
                 report.problems.append(f"{path}: pruned (ledger seq {entry.get('seq')}) "
                                        f"while still inside the {window}-day window")
+        elif kind == "compact":
+            original, into = sealed.get(path), sealed.get(entry.get("into"))
+            if original is None or original.get("sha256") != entry.get("sha256"):
+                report.problems.append(f"{path}: ledger seq {entry.get('seq')} records "
+                                       "compacting a file that was never sealed")
+            elif path not in live:
+                report.problems.append(f"{path}: ledger seq {entry.get('seq')} records "
+                                       "compacting a file already pruned or compacted")
+            elif into is None or path not in (into.get("compacts") or []):
+                report.problems.append(f"{path}: ledger seq {entry.get('seq')} records it "
+                                       f"compacted into {entry.get('into')}, which is not "
+                                       "sealed as its replacement (a deletion disguised "
+                                       "as compaction)")
+            live.discard(path)
+            replaced[path] = entry.get("into")
+    for path, entry in sealed.items():
+        left = [p for p in entry.get("compacts") or [] if replaced.get(p) != path]
+        if left and isinstance(entry.get("compacts"), list):
+            report.problems.append(f"{path}: compacts {left[0]}, but the ledger does not "
+                                   "record that file as replaced (its records would be "
+                                   "counted twice)")
+
+
+def _check_replacement(entry: dict, sealed: dict, live: set, report: Report) -> None:
+    """A daily file made by compaction holds exactly the records of the files it lists."""
+    sources = entry.get("compacts")
+    if sources is None:
+        return
+    if not isinstance(sources, list) or not sources:
+        report.problems.append(f"{entry.get('path')}: seal (ledger seq {entry.get('seq')})"
+                               " lists no files it compacts")
+        return
+    missing = [p for p in sources if p not in live]
+    if missing:
+        report.problems.append(f"{entry.get('path')}: compacts {missing[0]}, which was not "
+                               "a live sealed file at that point")
+        return
+    held = sum(sealed[p].get("records") or 0 for p in sources)
+    if held != entry.get("records"):
+        report.problems.append(f"{entry.get('path')}: sealed with {entry.get('records')} "
+                               f"records but the files it compacts held {held}")
 
 
 def _check_heads(store, entries: list[dict], public, report: Report) -> None:
@@ -125,6 +175,8 @@ def _check_heads(store, entries: list[dict], public, report: Report) -> None:
 def _check_files(store, entries, first_day, last_day, report: Report) -> None:
     live = live_files(entries)
     pruned = {e.get("path") for e in entries if e.get("kind") == "prune"} - set(live)
+    compacted = {e.get("path"): e.get("into") for e in entries
+                 if e.get("kind") == "compact" and e.get("path") not in live}
     by_hash: dict[str, str] = {}
     for path, entry in live.items():
         by_hash.setdefault(entry.get("sha256"), path)
@@ -167,6 +219,10 @@ def _check_files(store, entries, first_day, last_day, report: Report) -> None:
             continue
         if path in pruned:
             report.problems.append(f"{path}: pruned by retention but still present")
+        elif path in compacted:
+            report.problems.append(f"{path}: compacted into {compacted[path]} but still "
+                                   "present (an interrupted compaction: the next write "
+                                   "or `shoestring compact` removes it)")
         else:
             report.problems.append(f"{path}: extra (not in the ledger)")
 
