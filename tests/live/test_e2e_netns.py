@@ -283,7 +283,7 @@ def test_span_port_two_workers_into_the_store(lab, tmp_path):
 def test_span_port_one_worker_survives_interface_down_up(lab, tmp_path):
     """One worker into a log folder; the span port goes down and up first."""
     logs = tmp_path / "logs"
-    sensor = _sensor(lab, "--logdir", str(logs))
+    sensor = _sensor(lab, "--logdir", str(logs), "--pcap-ring", str(tmp_path / "ring"))
     _run("ip", "-n", lab.sen, "link", "set", lab.span, "down")
     time.sleep(0.6)
     _run("ip", "-n", lab.sen, "link", "set", lab.span, "up")
@@ -294,3 +294,12 @@ def test_span_port_one_worker_survives_interface_down_up(lab, tmp_path):
     assert f"{lab.span} went down" in err and f"{lab.span} is back up" in err
     notes = [n["note"] for n in read_log(logs, "notice")]
     assert notes[:2] == ["Capture::Interface_Down", "Capture::Interface_Up"]
+    # The packet ring kept everything: the DNS exchanges cut back out of it.
+    cut = tmp_path / "dns.pcap"
+    res = subprocess.run([sys.executable, "-m", "shoestring.cli", "pcap", "--ring",
+                          str(tmp_path / "ring"), "--from", "0", "--to", "4102444800",
+                          "--host", CLIENT, "--port", "53", "-o", str(cut)],
+                         capture_output=True, text=True, timeout=30)
+    assert res.returncode == 0, res.stderr
+    from shoestring.capture.pcap import CaptureReader
+    assert len(list(CaptureReader(str(cut)))) == 2 * len(did["dns"])
