@@ -23,6 +23,7 @@ from .capture.pcap import RecordSource
 from .decode import checksum
 from .decode.tunnels import UDP_TUNNELS
 from .flows.table import ConnTable, FastPath
+from .flows.tcp import scaled_history
 from .logs.output import LogOutput
 
 # Ethernet II type, then IPv4 version/IHL, total length, flags/fragment offset,
@@ -285,7 +286,13 @@ class Pipeline:
                     lambda o, d, c=conn: self._stream(c, o, d),
                     lambda o, n, c=conn: self._gap(c, o, n))
             data = pkt.payload
-            if len(data) > pkt.payload_len:
+            if len(data) != pkt.payload_len:
+                if len(data) < pkt.payload_len:
+                    # Cut by the snap length or a lying header: like Zeek, deliver
+                    # nothing; the hole becomes a content gap.
+                    conn_weird = self.table.conn_weird
+                    conn_weird(conn, "truncated_tcp_payload", pkt.ts)
+                    return
                 data = data[:pkt.payload_len]
             reassembler.segment(is_orig, seq, data)
             if pkt.flags & FIN:
@@ -340,8 +347,7 @@ class Pipeline:
     def _gap(self, conn: Conn, is_orig: bool, length: int) -> None:
         conn.missed += length
         ep = conn.orig_ep if is_orig else conn.resp_ep
-        from .flows.tcp import scaled_history
-        scaled_history(conn, "G", "gap_cnt", "gap_thresh", ep)
+        scaled_history(conn, "G", ep)
         for analyzer in list(conn.analyzers or ()):
             self._run(conn, analyzer, "gap", is_orig, length, conn.last)
 

@@ -45,14 +45,17 @@ class Decoder:
             weirds.append(Weird("unknown_link_type", str(linktype)))
             return
         try:
-            etype, pos = decoder(frame, 0)
+            found = decoder(frame, 0)
         except (IndexError, struct.error):
             weirds.append(Weird("truncated_link_header"))
             return
+        etype, pos = found[0], found[1]
         if etype is None:
             if pos:
                 weirds.append(Weird(pos))
             return
+        if len(found) > 2:
+            frame = frame[:found[2]]            # the link layer says where the packet ends
         self.network(ts, etype, frame, pos, None, 0, out, weirds)
 
     # -- network layer ----------------------------------------------------------------
@@ -322,14 +325,17 @@ class Decoder:
             return
         decoder = link.ethernet if kind == tunnels.INNER_ETHERNET else link.ieee80211
         try:
-            etype, where = decoder(data, pos)
+            found = decoder(data, pos)
         except (IndexError, struct.error):
             weirds.append(Weird("truncated_link_header"))
             return
+        etype, where = found[0], found[1]
         if etype is None:
             if where:
                 weirds.append(Weird(where))
             return
+        if len(found) > 2:
+            data = data[:found[2]]
         self.network(ts, etype, data, where, tunnel, depth + 1, out, weirds)
 
 

@@ -1,7 +1,7 @@
 """Link layers: from a frame to the network-layer protocol and where it starts.
 
 Each function takes (frame, offset) and returns ``(ethertype, offset)`` of the next
-layer, or ``(None, reason)`` when the frame holds nothing we decode (reason is a Zeek
+layer (plus, from PPPoE, a third element: where the packet ends), or ``(None, reason)`` when the frame holds nothing we decode (reason is a Zeek
 weird name, or "" when the frame is simply not IP, like ARP, and is not odd at all).
 """
 
@@ -84,12 +84,15 @@ def mpls(frame: bytes, pos: int) -> tuple[int | None, int | str]:
     return None, "excessive_link_layers"
 
 
-def pppoe(frame: bytes, pos: int) -> tuple[int | None, int | str]:
+def pppoe(frame: bytes, pos: int) -> tuple:
+    """PPPoE session (RFC 2516). Returns a third element, where the PPP payload ends:
+    PPPoE's own length field bounds the IP packet (some devices pad the IP length)."""
     if len(frame) < pos + 8:
         return None, "truncated_link_header"
+    length = U16.unpack_from(frame, pos + 4)[0]
     proto = U16.unpack_from(frame, pos + 6)[0]
     etype = PPP_TO_ETHERTYPE.get(proto)
-    return (etype, pos + 8) if etype else (None, "")
+    return (etype, pos + 8, pos + 6 + length) if etype else (None, "")
 
 
 def ppp(frame: bytes, pos: int) -> tuple[int | None, int | str]:

@@ -14,19 +14,56 @@ def addr_text(addr: bytes) -> str:
     return socket.inet_ntop(socket.AF_INET if len(addr) == 4 else socket.AF_INET6, addr)
 
 
-class Conn:
-    """State of one connection. Slotted: the table may hold half a million at once."""
+class ConnExtra:
+    """What only some connections need: analysis state, anomalies, tunnels. Kept out of
+    Conn itself so the table's half a million passive connections stay small."""
 
-    __slots__ = ("uid", "proto", "orig_h", "resp_h", "orig_p", "resp_p", "keys",
+    __slots__ = ("missed", "weirds", "reassembler", "tunnel", "timeout", "rejected", "dpd",
+                 "scaled")
+
+    def __init__(self):
+        self.missed = 0                 # bytes lost in content gaps (missed_bytes)
+        self.weirds: set[str] | None = None     # weird names logged for this conn
+        self.reassembler = None
+        self.tunnel = None              # the Tunnel this connection carries, if any
+        self.timeout: float | None = None       # an analyzer's own inactivity timeout
+        self.rejected: frozenset | None = None  # analyzers that reported a violation
+        self.dpd: list | None = None    # first bytes of each side while detection runs
+        self.scaled: dict = {}          # history letters counted 1, 10, 100 (T, C, W, G)
+
+
+def _extra(name: str):
+    """A property that reads ConnExtra's field (its default while there is none) and
+    creates the ConnExtra on first write."""
+    default = getattr(ConnExtra(), name)
+
+    def get(self):
+        extra = self.x
+        return default if extra is None else getattr(extra, name)
+
+    def put(self, value):
+        extra = self.x
+        if extra is None:
+            extra = self.x = ConnExtra()
+        setattr(extra, name, value)
+
+    return property(get, put)
+
+
+class Conn:
+    """State of one connection. Slotted, hot fields only (see ConnExtra): the table may
+    hold half a million at once, and the 400 MB budget counts every byte."""
+
+    __slots__ = ("_uid", "_ids", "proto", "orig_h", "resp_h", "orig_p", "resp_p", "keys",
                  "start", "last", "orig_pkts", "orig_ip", "resp_pkts", "resp_ip",
                  "orig_size", "resp_size", "history", "hist_seen", "orig_ep", "resp_ep",
-                 "services", "analyzers", "parents", "missed", "weirds", "deadline",
-                 "attempt_deadline", "one_way", "done", "reassembler", "tunnel", "timeout",
-                 "rejected", "dpd", "passive", "fast")
+                 "services", "analyzers", "parents", "attempt", "one_way", "done",
+                 "passive", "fast", "x")
 
-    def __init__(self, uid: str, proto: int, orig_h: bytes, orig_p: int, resp_h: bytes,
+    def __init__(self, ids, proto: int, orig_h: bytes, orig_p: int, resp_h: bytes,
                  resp_p: int, ts: float):
-        self.uid = uid
+        self._uid: str | None = None    # drawn when first needed (most: at logging)
+        self._ids = ids
         self.proto = proto
         self.orig_h, self.orig_p, self.resp_h, self.resp_p = orig_h, orig_p, resp_h, resp_p
         self.keys: tuple = ()
@@ -43,19 +80,34 @@ class Conn:
         self.services: list[str] | None = None
         self.analyzers: list | None = None
         self.parents: tuple = ()        # uids of the tunnels it arrived in (Zeek: a set)
-        self.missed = 0
-        self.weirds: set[str] | None = None
-        self.deadline = 0.0
-        self.attempt_deadline = 0.0
+        self.attempt = False            # began with a SYN: the attempt timeout applies
         self.one_way = False
         self.done = False
-        self.reassembler = None
-        self.tunnel = None              # the Tunnel this connection carries, if any
-        self.timeout: float | None = None   # an analyzer's own inactivity timeout (DNS)
-        self.rejected: frozenset | None = None  # analyzers that reported a violation
-        self.dpd: list | None = None    # first bytes of each side while detection runs
         self.passive = False            # nothing wants its payload: the fast path may run
         self.fast = False               # passive, and in a state FastPath handles
+        self.x: ConnExtra | None = None
+
+    @property
+    def uid(self) -> str:
+        uid = self._uid
+        if uid is None:
+            uid = self._uid = self._ids.new("C")
+        return uid
+
+    missed = _extra("missed")
+    weirds = _extra("weirds")
+    reassembler = _extra("reassembler")
+    tunnel = _extra("tunnel")
+    timeout = _extra("timeout")
+    rejected = _extra("rejected")
+    dpd = _extra("dpd")
+
+    @property
+    def scaled(self) -> dict:
+        extra = self.x
+        if extra is None:
+            extra = self.x = ConnExtra()
+        return extra.scaled
 
     def id_fields(self) -> dict:
         return {"uid": self.uid, "id.orig_h": addr_text(self.orig_h), "id.orig_p": self.orig_p,

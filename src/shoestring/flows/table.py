@@ -48,7 +48,9 @@ class ConnTable:
         self.passive = passive                         # no analysis at all: conn-only
         self.events = events
         self.likely = likely_server_ports             # proto -> ports
-        self.conns: dict[tuple, tuple[Conn, bool]] = {}
+        # Both directions' keys map to the connection; a packet's direction is found by
+        # comparing its source with the originator (no per-entry tuple to store).
+        self.conns: dict[tuple, Conn] = {}
         self.open = 0
         self.total = 0
         self._wheel: dict[int, list[Conn]] = {}
@@ -72,18 +74,13 @@ class ConnTable:
         ts = pkt.ts
         if int(ts) > self._clock:
             self.expire(ts)
-        entry = self.conns.get(key)
-        if entry is None:
+        conn = self.conns.get(key)
+        if conn is None:
             conn = self._new(pkt, key)
-            if conn is None:
-                return None
-            is_orig = conn.orig_h == pkt.src and conn.orig_p == pkt.sport
-        else:
-            conn, is_orig = entry
-            if proto == TCP and pkt.flags & (SYN | ACK) == SYN and self._is_reuse(conn, pkt):
-                self._remove(conn)
-                conn = self._new(pkt, key)
-                is_orig = True
+        elif proto == TCP and pkt.flags & (SYN | ACK) == SYN and self._is_reuse(conn, pkt):
+            self._remove(conn)
+            conn = self._new(pkt, key)
+        is_orig = conn.orig_p == pkt.sport and conn.orig_h == pkt.src
 
         parent = pkt.parent
         if parent is not None and parent.uid not in conn.parents:
@@ -94,7 +91,7 @@ class ConnTable:
         if pkt.bad_checksum:
             if proto == TCP:
                 ep = conn.orig_ep if is_orig else conn.resp_ep
-                tcp.scaled_history(conn, "C", "chk_cnt", "chk_thresh", ep)
+                tcp.scaled_history(conn, "C", ep)
                 self.conn_weird(conn, "bad_TCP_checksum", ts)
             elif proto == UDP:
                 mask = 0x80 if is_orig else 0x80 << 16
@@ -159,7 +156,7 @@ class ConnTable:
         elif proto == UDP:
             ports = self.likely.get(UDP, frozenset())
             flip = pkt.sport in ports and pkt.dport not in ports
-        conn = Conn(self.ids.new("C"), proto, pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.ts)
+        conn = Conn(self.ids, proto, pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.ts)
         conn.passive = self.passive
         conn.fast = self.passive and proto == UDP      # TCP: once established (packet())
         reverse = (pkt.dst, pkt.dport, pkt.src, pkt.sport, proto)
@@ -168,17 +165,17 @@ class ConnTable:
         conn.one_way = one_way
         if one_way or reverse == key:
             conn.keys = (key,)
-            self.conns[key] = (conn, True)
+            self.conns[key] = conn
         else:
             conn.keys = (key, reverse)
-            self.conns[key] = (conn, True)
-            self.conns[reverse] = (conn, False)
+            self.conns[key] = conn
+            self.conns[reverse] = conn
         self.open += 1
         self.total += 1
         if flip:
             self.flip(conn)
         if proto == TCP and pkt.flags & (SYN | ACK) == SYN:
-            conn.attempt_deadline = pkt.ts + TCP_ATTEMPT
+            conn.attempt = True
         self._schedule(conn, pkt.ts + (UDP_INACTIVITY if proto != TCP else TCP_ATTEMPT))
         return conn
 
@@ -192,9 +189,6 @@ class ConnTable:
         if conn.orig_ep is not None:
             conn.orig_ep, conn.resp_ep = conn.resp_ep, conn.orig_ep
             conn.orig_ep.is_orig, conn.resp_ep.is_orig = True, False
-        for key in conn.keys:
-            other, was_orig = self.conns[key]
-            self.conns[key] = (other, not was_orig)
         conn.history += "^"
 
     def _is_reuse(self, conn: Conn, pkt: Packet) -> bool:
@@ -211,8 +205,7 @@ class ConnTable:
             return
         conn.done = True
         for key in conn.keys:
-            entry = self.conns.get(key)
-            if entry is not None and entry[0] is conn:
+            if self.conns.get(key) is conn:
                 del self.conns[key]
         self.open -= 1
         self.events.conn_done(conn)
@@ -236,9 +229,9 @@ class ConnTable:
             o, r = conn.orig_ep, conn.resp_ep
             if (o.did_close and r.did_close) or o.state == tcp.RESET or r.state == tcp.RESET:
                 return conn.last + TCP_CLOSE_DELAY
-            if conn.attempt_deadline and r.state == tcp.INACTIVE and \
+            if conn.attempt and r.state == tcp.INACTIVE and \
                     o.state in (tcp.SYN_SENT, tcp.SYN_ACK_SENT):
-                return conn.attempt_deadline
+                return conn.start + TCP_ATTEMPT
             if o.state in HANDSHAKE_STATES and r.state in HANDSHAKE_STATES:
                 return conn.last + UDP_INACTIVITY
             return conn.last + TCP_INACTIVITY
@@ -275,7 +268,7 @@ class ConnTable:
 
     def flush(self) -> None:
         """End of input: every connection still open is logged (Zeek's termination)."""
-        for conn, _ in list(self.conns.values()):
+        for conn in list(self.conns.values()):
             self._remove(conn)
         self._wheel.clear()
         self._wheel_keys.clear()
@@ -301,12 +294,10 @@ class FastPath:
             win: int, length: int) -> bool:
         if flags & 0x17 != 0x10:
             return False
-        entry = self.conns.get(key)
-        if entry is None:
+        conn = self.conns.get(key)
+        if conn is None or not conn.fast:       # passive, established, no wrap so far
             return False
-        conn, is_orig = entry
-        if not conn.fast:                       # passive, established, no wrap so far
-            return False
+        is_orig = conn.orig_p == key[1] and conn.orig_h == key[0]
         if is_orig:
             ep, peer = conn.orig_ep, conn.resp_ep
         else:
@@ -336,7 +327,7 @@ class FastPath:
             conn.hist_seen |= mask
             conn.history += ("D" if length else "A") if is_orig else ("d" if length else "a")
         if win == 0:
-            tcp.scaled_history(conn, "W", "win0_cnt", "win0_thresh", ep)
+            tcp.scaled_history(conn, "W", ep)
         if delta_ack and not delta_ack & 0x80000000 and \
                 not (ack == 0 and delta_ack > tcp.TOO_LARGE_SEQ_DELTA):
             peer.ack_seq = ack
@@ -348,16 +339,14 @@ class FastPath:
                 conn.fast = False
             ep.last_seq = after
         elif length > 0:
-            tcp.scaled_history(conn, "T", "rxmt_cnt", "rxmt_thresh", ep)
+            tcp.scaled_history(conn, "T", ep)
         return True
 
     def udp(self, key: tuple, ts: float, ip_len: int, length: int) -> bool:
-        entry = self.conns.get(key)
-        if entry is None:
+        conn = self.conns.get(key)
+        if conn is None or not conn.fast:
             return False
-        conn, is_orig = entry
-        if not conn.fast:
-            return False
+        is_orig = conn.orig_p == key[1] and conn.orig_h == key[0]
         if is_orig:
             conn.orig_pkts += 1
             conn.orig_ip += ip_len

@@ -38,9 +38,7 @@ class Endpoint:
 
     __slots__ = ("state", "prev_state", "start_seq", "last_seq", "ack_seq", "seq_wraps",
                  "ack_wraps", "fin_cnt", "rst_cnt", "hist_last_syn", "hist_last_fin",
-                 "hist_last_rst", "did_close", "rxmt_cnt", "rxmt_thresh", "chk_cnt",
-                 "chk_thresh", "win0_cnt", "win0_thresh", "gap_cnt", "gap_thresh",
-                 "is_orig", "window_scale")
+                 "hist_last_rst", "did_close", "is_orig")
 
     def __init__(self, is_orig: bool):
         self.state = self.prev_state = INACTIVE
@@ -49,10 +47,7 @@ class Endpoint:
         self.fin_cnt = self.rst_cnt = 0
         self.hist_last_syn = self.hist_last_fin = self.hist_last_rst = 0
         self.did_close = False
-        self.rxmt_cnt = self.chk_cnt = self.win0_cnt = self.gap_cnt = 0
-        self.rxmt_thresh = self.chk_thresh = self.win0_thresh = self.gap_thresh = 1
         self.is_orig = is_orig
-        self.window_scale = 0
 
     def set_state(self, new: int) -> None:
         if new != self.state:
@@ -105,15 +100,19 @@ class Endpoint:
         return max(size, 0)
 
 
-def scaled_history(conn, code: str, counter_attr: str, thresh_attr: str, ep: Endpoint) -> None:
+def scaled_history(conn, code: str, ep: Endpoint) -> None:
     """Zeek's ScaledHistoryEntry: the letter is added at the 1st, 10th, 100th, ...
-    occurrence, so a storm of retransmissions shows as TTT, not thousands of T's."""
-    count = getattr(ep, counter_attr) + 1
-    setattr(ep, counter_attr, count)
-    thresh = getattr(ep, thresh_attr)
-    if count == thresh:
-        conn.history += code if ep.is_orig else code.lower()
-        setattr(ep, thresh_attr, thresh * 10)
+    occurrence, so a storm of retransmissions shows as TTT, not thousands of T's.
+    The counters live with the connection's rarely used state (most never need one)."""
+    letter = code if ep.is_orig else code.lower()
+    counters = conn.scaled
+    entry = counters.get(letter)
+    if entry is None:
+        entry = counters[letter] = [0, 1]            # count, next threshold
+    entry[0] += 1
+    if entry[0] == entry[1]:
+        conn.history += letter
+        entry[1] *= 10
 
 
 def check_history(conn, ep: Endpoint, mask: int, code: str) -> bool:
@@ -204,7 +203,7 @@ def process(conn, table, pkt, is_orig: bool) -> int:
 
     # update_window: only zero windows matter for conn.log (history W).
     if pkt.win == 0 and not rst and not syn and peer.state != CLOSED and ep.state != RESET:
-        scaled_history(conn, "W", "win0_cnt", "win0_thresh", ep)
+        scaled_history(conn, "W", ep)
 
     if syn:
         if rst:
@@ -246,7 +245,7 @@ def process(conn, table, pkt, is_orig: bool) -> int:
     elif delta_last > 0:
         ep.update_last_seq(seq_after)
     elif delta_last <= 0 and length > 0:
-        scaled_history(conn, "T", "rxmt_cnt", "rxmt_thresh", ep)
+        scaled_history(conn, "T", ep)
 
     do_close = _update_state(conn, table, ep, peer, pkt, is_orig, base_seq, ack_seq,
                              length, delta_last)
