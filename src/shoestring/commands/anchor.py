@@ -7,10 +7,8 @@ import json
 import sys
 
 from ..store import config as configmod
-from ..store import keys
-from ..store.layout import store_from_args
-from ..store.ledger import read as read_ledger
-from ..store.seal import make_anchor
+
+# Store modules are imported in run(): `shoestring --help` loads none of them.
 
 ORDER = 45
 
@@ -25,6 +23,11 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from ..store import keys
+    from ..store.layout import store_from_args
+    from ..store.ledger import read as read_ledger
+    from ..store.seal import make_anchor
+
     store = store_from_args(args)
     if args.public_key:
         sys.stdout.write(keys.public_pem(store.public_key()).decode())

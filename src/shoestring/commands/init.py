@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..store import config as configmod
-from ..store.layout import Store
+
+# Store modules are imported in run(): `shoestring --help` loads none of them.
 
 ORDER = 20
 
@@ -22,6 +23,8 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from ..store.layout import Store
+
     root = configmod.resolve_store_dir(args.store)
     config = configmod.StoreConfig(retention_days=args.retention_days,
                                    allow_short_retention=args.allow_short_retention,

@@ -4,8 +4,6 @@ ssl, ...) with Zeek's field names as columns, e.g. SELECT "id.orig_h" FROM conn.
 from __future__ import annotations
 
 from ..store import config as configmod
-from ..store import query
-from ..store.layout import store_from_args
 from ._results import add_format_arguments, print_result
 
 ORDER = 50
@@ -23,6 +21,10 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    # Imported here: duckdb loads only for the commands that query.
+    from ..store import query
+    from ..store.layout import store_from_args
+
     store = store_from_args(args)
     result = query.run(store, args.sql, query.time_range(args.first, args.last),
                        limit=args.limit)

@@ -6,12 +6,10 @@ from __future__ import annotations
 import sys
 
 from ..store import config as configmod
-from ..store import query
-from ..store.layout import store_from_args
-from ..store.search import DEFAULT_LIMIT, search
 from ._results import add_format_arguments, json_line, print_result
 
 ORDER = 55
+DEFAULT_LIMIT = 1000        # as store.search.DEFAULT_LIMIT (a test keeps them equal)
 
 
 def register(subparsers) -> None:
@@ -26,6 +24,11 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    # Imported here: duckdb loads only for the commands that query.
+    from ..store import query
+    from ..store.layout import store_from_args
+    from ..store.search import search
+
     store = store_from_args(args)
     hits = search(store, args.term, query.time_range(args.first, args.last), args.limit)
     if not hits:

@@ -7,10 +7,8 @@ from pathlib import Path
 
 from ..errors import UserError
 from ..store import config as configmod
-from ..store import keys
-from ..store.layout import store_from_args
-from ..store.query import time_range
-from ..store.verify import load_anchor, save_result, verify
+
+# Store modules are imported in run(): `shoestring --help` loads none of them.
 
 ORDER = 40
 
@@ -29,6 +27,11 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    from ..store import keys
+    from ..store.layout import store_from_args
+    from ..store.query import time_range
+    from ..store.verify import load_anchor, save_result, verify
+
     store = store_from_args(args)
     days = time_range(args.first, args.last).days
     anchor = public = None

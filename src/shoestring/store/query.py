@@ -1,17 +1,20 @@
-"""Query the store with DuckDB: one view per log over its Parquet copies, Zeek's field
-names as columns, ts a timestamp (UTC), files pruned by time range from the ledger,
-every query under a time limit (a timer thread interrupts DuckDB)."""
+"""Query the store with DuckDB: one view per log over its Parquet copies (a daily file per
+closed day, hourly files for the open one), Zeek's field names as columns, ts a timestamp
+(UTC), files pruned by time range from the ledger, every query under a time limit (a timer
+thread interrupts DuckDB).
+
+duckdb is imported inside the functions that use it, so commands that never query (and
+`shoestring --help`) do not pay for loading it."""
 
 from __future__ import annotations
 
 import calendar
+import os
 import re
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-
-import duckdb
 
 from ..errors import UserError
 from ..logs import schema as schemas
@@ -20,6 +23,9 @@ from .retention import live_files
 
 # DuckDB's own threads: the box has two cores and a sensor running beside the query.
 DUCKDB_THREADS = 2
+# Zeek type -> DuckDB type, for the empty view of a log that has no files (no pyarrow).
+SQL_TYPES = {"time": "TIMESTAMP", "interval": "DOUBLE", "double": "DOUBLE",
+             "count": "UBIGINT", "int": "BIGINT", "port": "USMALLINT", "bool": "BOOLEAN"}
 
 
 class QueryError(UserError):
@@ -76,15 +82,23 @@ def time_range(first: str | None, last: str | None) -> TimeRange:
     return rng
 
 
-def parquet_files(store, rng: TimeRange) -> dict[str, list[str]]:
-    """log -> its Parquet copies whose records overlap ``rng`` (from the ledger)."""
+def parquet_entries(store, rng: TimeRange) -> dict[str, list[dict]]:
+    """log -> the seal entries of its live Parquet copies whose records overlap ``rng``
+    (from the ledger), each with ``file`` set to its full path."""
     entries, _ = read_ledger(store.ledger_path)
-    out: dict[str, list[str]] = {}
+    out: dict[str, list[dict]] = {}
     for path, entry in sorted(live_files(entries).items()):
         if entry.get("form") == "parquet" and rng.overlaps(entry.get("first_ts"),
                                                             entry.get("last_ts")):
-            out.setdefault(entry["log"], []).append(str(store.root / path))
+            out.setdefault(entry["log"], []).append({**entry,
+                                                     "file": str(store.root / path)})
     return out
+
+
+def parquet_files(store, rng: TimeRange) -> dict[str, list[str]]:
+    """log -> its Parquet copies whose records overlap ``rng`` (from the ledger)."""
+    return {log: [e["file"] for e in found]
+            for log, found in parquet_entries(store, rng).items()}
 
 
 def _literal(value: str) -> str:
@@ -110,28 +124,63 @@ def file_list(paths: list[str]) -> str:
     return "[" + ", ".join(_literal(p) for p in paths) + "]"
 
 
-def connect(store, rng: TimeRange) -> tuple[duckdb.DuckDBPyConnection, list[str]]:
-    """A DuckDB connection with a view per log; the names of logs that have data."""
-    from . import index          # pyarrow: imported only here, search starts faster
+def new_connection():
+    """A DuckDB connection as every query here uses it."""
+    import duckdb
+    # The metadata cache keeps each Parquet footer read once per connection: binding a
+    # view (union_by_name) and scanning it would otherwise read every footer twice.
     con = duckdb.connect(":memory:", config={"threads": DUCKDB_THREADS})
-    files = parquet_files(store, rng)
+    con.execute("SET parquet_metadata_cache = true")
+    return con
+
+
+def _empty_select(log_schema) -> str:
+    cols = []
+    for f in log_schema.fields:
+        sql_type = SQL_TYPES.get(f.element_type, "VARCHAR") + ("[]" if f.container else "")
+        cols.append(f"CAST(NULL AS {sql_type}) AS {_ident(f.name)}")
+    return "SELECT " + ", ".join(cols) + " WHERE false"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def named_logs(sql: str) -> set[str]:
+    """The logs whose name appears in ``sql`` as a word (case-insensitive, as DuckDB's
+    identifiers): only those views need their files read. A superset is harmless."""
+    words = {w.lower() for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", sql)}
+    return {name for name in schemas.all_schemas() if name.lower() in words}
+
+
+def connect(store, rng: TimeRange, logs: set[str] | None = None,
+            files: dict[str, list[str]] | None = None):
+    """A DuckDB connection with a view per log; the names of logs that have data. Views
+    of logs not in ``logs`` (all, when None) are left empty: creating a view over files
+    reads every footer (union_by_name), which is most of a small query's time."""
+    con = new_connection()
+    files = parquet_files(store, rng) if files is None else files
     clause = f" WHERE {range_condition(rng)}" if range_condition(rng) else ""
     for name, log_schema in sorted(schemas.all_schemas().items()):
-        view = '"' + name.replace('"', '""') + '"'
-        if name in files:
-            listed = ", ".join(_literal(p) for p in files[name])
-            con.execute(f"CREATE VIEW {view} AS SELECT * FROM read_parquet([{listed}], "
-                        f"union_by_name = true){clause}")
+        view = _ident(name)
+        if name in files and (logs is None or name in logs):
+            con.execute(f"CREATE VIEW {view} AS SELECT * FROM read_parquet("
+                        f"{file_list(files[name])}, union_by_name = true){clause}")
         else:
-            empty = index.arrow_schema(log_schema).empty_table()
-            con.register(f"_empty_{name}", empty)
-            con.execute(f'CREATE VIEW {view} AS SELECT * FROM "_empty_{name}"')
+            con.execute(f"CREATE VIEW {view} AS {_empty_select(log_schema)}")
     return con, sorted(files)
 
 
+def vanished(paths) -> bool:
+    """Whether a file listed for a query is gone: compaction or retention replaced it
+    between reading the ledger and reading the file (the caller lists again, once)."""
+    return any(not os.path.exists(p) for p in paths)
+
+
 @contextmanager
-def time_limit(con: duckdb.DuckDBPyConnection, seconds: float):
+def time_limit(con, seconds: float):
     """Interrupt DuckDB from a timer thread when ``seconds`` pass."""
+    import duckdb
     fired = threading.Event()
 
     def stop():
@@ -163,7 +212,20 @@ class Result:
 def run(store, sql: str, rng: TimeRange, timeout: float | None = None,
         limit: int | None = None) -> Result:
     timeout = timeout or store.config.query_timeout_s
-    con, _ = connect(store, rng)
+    began = time.monotonic()
+    files = parquet_files(store, rng)
+    try:
+        return _run_once(store, files, sql, rng, timeout, limit)
+    except QueryError:
+        if not vanished(p for paths in files.values() for p in paths):
+            raise
+    left = timeout - (time.monotonic() - began)
+    return _run_once(store, parquet_files(store, rng), sql, rng, max(left, 0.001), limit)
+
+
+def _run_once(store, files, sql: str, rng: TimeRange, timeout: float,
+              limit: int | None) -> Result:
+    con, _ = connect(store, rng, named_logs(sql), files)
     try:
         with time_limit(con, timeout):
             cursor = con.execute(sql)
