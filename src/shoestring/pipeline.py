@@ -39,6 +39,8 @@ MAX_REMEMBERED_WEIRDS = 100_000     # flow weirds remembered for de-duplication 
 
 # A signature match needs a few bytes; Zeek's PIA buffers the first 1 KiB per side.
 DPD_BUFFER = 1024
+# Datagrams of a UDP connection tried against signatures before giving up on it.
+UDP_DPD_PACKETS = 4
 
 
 class Stats:
@@ -268,7 +270,7 @@ class Pipeline:
     # -- FlowEvents ---------------------------------------------------------------------
 
     def payload(self, conn: Conn, is_orig: bool, pkt: Packet, seq: int) -> None:
-        if not self.analyze:
+        if conn.passive:
             return
         analyzers = conn.analyzers
         if analyzers is None:
@@ -303,13 +305,19 @@ class Pipeline:
                 analyzers = conn.analyzers
             for analyzer in list(analyzers):
                 self._run(conn, analyzer, "deliver", is_orig, pkt.payload, pkt.ts)
+            if (not analyzers and conn.orig_pkts + conn.resp_pkts >= UDP_DPD_PACKETS) or \
+                    (analyzers and not any(a.wants_more for a in analyzers)):
+                conn.passive = conn.fast = True  # nothing more to analyze: fast path
 
     def _stream(self, conn: Conn, is_orig: bool, data: bytes) -> None:
         ts = conn.last
-        for analyzer in list(conn.analyzers):
+        analyzers = conn.analyzers
+        for analyzer in list(analyzers):
             self._run(conn, analyzer, "deliver", is_orig, data, ts)
         if conn.dpd is not None:
             self._detect_stream(conn, is_orig, data, ts)
+        elif not any(a.wants_more for a in analyzers):
+            conn.passive = True                  # nobody needs more: fast path from here
 
     def _detect_stream(self, conn: Conn, is_orig: bool, data: bytes, ts: float) -> None:
         """Signature detection over the first bytes of each side, buffered across
@@ -359,7 +367,8 @@ class Pipeline:
         if conn.tunnel is not None:
             self._tunnel_record(conn.uid, conn.tunnel, conn.last, "Tunnel::CLOSE", conn)
         sport, dport = conn.orig_p, conn.resp_p
-        cid = community_id(conn.orig_h, conn.resp_h, conn.proto, sport, dport)
+        cid = community_id(conn.orig_h, conn.resp_h, conn.proto, sport, dport,
+                           one_way=conn.one_way)
         self.output.write("conn", conn.record(self.local_nets, cid))
         self.stats.talkers[conn.orig_h] += conn.orig_ip
         self.stats.talkers[conn.resp_h] += conn.resp_ip

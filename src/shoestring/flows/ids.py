@@ -30,12 +30,21 @@ class IdGenerator:
         return prefix + _base62(self._random.getrandbits(96))
 
 
+# Protocols whose ports (for ICMP: type and mapped code) go into the hash; for every
+# other protocol the spec hashes the addresses and protocol alone.
+PORT_PROTOCOLS = frozenset({1, 6, 17, 58, 132})   # ICMP, TCP, UDP, ICMPv6, SCTP
+
+
 def community_id(src: bytes, dst: bytes, proto: int, sport: int, dport: int,
-                 seed: int = 0) -> str:
+                 seed: int = 0, one_way: bool = False) -> str:
     """Community ID v1 (github.com/corelight/community-id-spec): SHA-1 over seed,
     ordered endpoints, protocol and ports, base64-encoded, prefixed "1:".
-    For ICMP the "ports" are type and code, already mapped by the caller."""
-    if (src, sport) > (dst, dport):
+    For ICMP the "ports" are type and code, already mapped by the caller; a one-way
+    ICMP message (no counterpart type) keeps its own direction, as the spec's reference
+    implementation does."""
+    if not one_way and (src, sport) > (dst, dport):
         src, dst, sport, dport = dst, src, dport, sport
-    data = struct.pack("!H", seed) + src + dst + struct.pack("!BxHH", proto, sport, dport)
+    data = struct.pack("!H", seed) + src + dst + struct.pack("!Bx", proto)
+    if proto in PORT_PROTOCOLS:
+        data += struct.pack("!HH", sport, dport)
     return "1:" + base64.b64encode(hashlib.sha1(data).digest()).decode()
