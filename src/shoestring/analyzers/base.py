@@ -75,6 +75,11 @@ class Analyzer:
     #: Zeek's service name, as it appears in conn.log's service field.
     service: ClassVar[str] = ""
 
+    #: Set to False once no more payload is needed (TLS after the handshake): when no
+    #: analyzer of a connection wants more, the table stops handing it payload and the
+    #: connection goes on the fast path. ``finish`` is still called at the end.
+    wants_more: bool = True
+
     def __init__(self, ctx: ConnContext):
         self.ctx = ctx
 

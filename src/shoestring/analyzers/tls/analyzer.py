@@ -71,6 +71,7 @@ class TlsAnalyzer(Analyzer):
     def gap(self, is_orig: bool, length: int, ts: float) -> None:
         if not self._done:
             self._done = True        # as Zeek: after a content gap nothing more is parsed
+            self.wants_more = False
 
     def finish(self, ts: float) -> None:
         if self.session is not None:
@@ -131,6 +132,7 @@ class TlsAnalyzer(Analyzer):
             self.session.established = True
             self.session.log()
             self._done = True        # Zeek's disable_analyzer_after_detection
+            self.wants_more = False  # the rest is ciphertext: fast path from here
 
     def _handshake(self, is_orig: bool, is_client: bool, fragment: bytes, ts: float) -> None:
         s = self.session
