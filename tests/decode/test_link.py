@@ -46,6 +46,8 @@ CASES = [
     ("VLAN tag cut short", link.ethernet, f"{DST} {SRC} 8100 00", (None, "truncated_link_header")),
     ("VLAN tags nested beyond MAX_LINK_LAYERS", link.ethernet,
      f"{DST} {SRC} " + "8100 0001 " * 17 + "0800", (None, "excessive_link_layers")),
+    ("exactly MAX_LINK_LAYERS VLAN tags is still fine", link.ethernet,
+     f"{DST} {SRC} " + "8100 0001 " * 16 + "0800", (0x0800, 14 + 64)),
     ("PPP in HDLC framing: ff 03, protocol 0021", link.ppp, "ff03 0021", (0x0800, 4)),
     ("PPP without address/control, protocol 0057 (IPv6)", link.ppp, "0057", (0x86DD, 2)),
     ("Linux SLL: packet type 0, ARPHRD 1, addr len 6, addr (8), protocol 0800",

@@ -52,7 +52,8 @@ def ethernet(frame: bytes, pos: int) -> tuple[int | None, int | str]:
             else:
                 break
         else:
-            return None, "excessive_link_layers"   # tags nested past the limit
+            if etype in (ETH_VLAN, ETH_QINQ, ETH_QINQ_OLD, ETH_VNTAG):
+                return None, "excessive_link_layers"   # tags nested past the limit
         if etype == ETH_IPV4 or etype == ETH_IPV6:
             return etype, pos
         if etype == ETH_PBB:
