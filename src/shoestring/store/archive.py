@@ -181,8 +181,9 @@ class StoreOutput:
         self.journal.close()
         self.journal.path.unlink(missing_ok=True)
         fsync_dir(self.store.journal_dir)
-        # Days before today are closed once the import ends; today may get more hours.
-        self._compact(before=time.time())
+        # Days before today are closed once the import ends (today may get more hours):
+        # every such day, so an interrupted compaction or an older store catches up here.
+        self._compact(before=time.time(), every=True)
         self.store.unlock()
 
     def abort(self) -> None:
@@ -224,19 +225,21 @@ class StoreOutput:
         self._compact(before=clock)
         self._maybe_prune(check_budget=True)
 
-    def _compact(self, before: float) -> None:
-        """Compact the days this writer touched that ended before ``before`` and hold no
-        open file (the hourly files are sealed already, so a crash here loses nothing)."""
+    def _compact(self, before: float, every: bool = False) -> None:
+        """Compact the days this writer touched (or, with ``every``, all days) that ended
+        before ``before`` and hold no open file (their hourly files are sealed already,
+        so a crash here loses nothing)."""
         if not self.compaction:
             return
         open_days = {h.stem.split("/", 1)[0] for h in self._open.values()}
         days = sorted(d for d in self._touched - open_days
                       if retention.day_start(d) + retention.DAY <= before)
-        if not days:
+        if not days and not every:
             return
-        self.compact_outcome.add(compact.compact_closed(self.store, self.sealer,
-                                                        before=before, days=days))
-        self._touched.difference_update(days)
+        outcome = compact.compact_closed(self.store, self.sealer, before=before,
+                                         days=None if every else days)
+        self.compact_outcome.add(outcome)
+        self._touched.difference_update(outcome.days)
 
     def _rewrite_open(self) -> None:
         for handle in self._open.values():
