@@ -95,7 +95,7 @@ class Pipeline:
             source = RecordSource(source)
         stats = self.stats
         table = self.table
-        fast = FastPath(table)
+        fast = FastPath(table, self._segment, self._datagram)
         fast_tcp, fast_udp, track = fast.tcp, fast.udp, self._track
         eth_ip = ETH_IPV4_FAST.unpack_from
         tcp_header = TCP_FAST.unpack_from
@@ -103,7 +103,7 @@ class Pipeline:
         verify = not self.decoder.ignore_checksums
         valid, pseudo = checksum.valid, checksum.pseudo_header_sum
         no_fast_udp = NO_FAST_UDP_PORTS
-        use_fast = table.passive
+        use_fast = True          # FastPath itself checks each connection (conn.fast)
         next_progress = every if progress is not None else -1
         next_tick = table._clock + 1
         count = nbytes = 0
@@ -159,7 +159,8 @@ class Pipeline:
                                         buf[t:off + total],
                                         pseudo(src, dst, 6, total - ihl))) and \
                                         fast_tcp((src, sport, dst, dport, 6), ts, total, seq,
-                                                 ack, flags, win, length):
+                                                 ack, flags, win, length, buf,
+                                                 t + hlen):
                                     continue
                         elif proto == 17:
                             sport, dport, ulen, usum = udp_header(buf, t)
@@ -172,7 +173,7 @@ class Pipeline:
                                     (not verify or not usum or valid(
                                         buf[t:off + total], pseudo(src, dst, 17, ulen))) and \
                                     fast_udp((src, sport, dst, dport, 17), ts, total,
-                                             ulen - 8):
+                                             ulen - 8, buf, t + 8):
                                 continue
                 track(ts, linktype, buf[data:stop])
             if getattr(source, "error", None):
@@ -282,38 +283,54 @@ class Pipeline:
                 if pkt.flags & FIN and analyzers:
                     self._eof(conn, is_orig, pkt.ts)
                 return
-            reassembler = conn.reassembler
-            if reassembler is None:
-                reassembler = conn.reassembler = StreamReassembler(
-                    lambda o, d, c=conn: self._stream(c, o, d),
-                    lambda o, n, c=conn: self._gap(c, o, n))
             data = pkt.payload
             if len(data) != pkt.payload_len:
                 if len(data) < pkt.payload_len:
                     # Cut by the snap length or a lying header: like Zeek, deliver
                     # nothing; the hole becomes a content gap.
-                    conn_weird = self.table.conn_weird
-                    conn_weird(conn, "truncated_tcp_payload", pkt.ts)
+                    self.table.conn_weird(conn, "truncated_tcp_payload", pkt.ts)
                     return
                 data = data[:pkt.payload_len]
-            reassembler.segment(is_orig, seq, data)
+            self._segment(conn, is_orig, seq, data)
             if pkt.flags & FIN:
                 self._eof(conn, is_orig, pkt.ts)
         elif pkt.proto == UDP:
-            if not analyzers and pkt.payload:
-                self._attach_by_signature(conn, pkt.payload, is_orig)
-                analyzers = conn.analyzers
-            for analyzer in list(analyzers):
-                self._run(conn, analyzer, "deliver", is_orig, pkt.payload, pkt.ts)
-            if (not analyzers and conn.orig_pkts + conn.resp_pkts >= UDP_DPD_PACKETS) or \
-                    (analyzers and not any(a.wants_more for a in analyzers)):
-                conn.passive = conn.fast = True  # nothing more to analyze: fast path
+            self._datagram(conn, is_orig, pkt.payload, pkt.ts)
+
+    def _segment(self, conn: Conn, is_orig: bool, seq: int, data: bytes) -> None:
+        """In-sequence or not, a TCP segment's payload goes to the reassembler (the
+        general path and FastPath both end here)."""
+        reassembler = conn.reassembler
+        if reassembler is None:
+            reassembler = conn.reassembler = StreamReassembler(
+                lambda o, d, c=conn: self._stream(c, o, d),
+                lambda o, n, c=conn: self._gap(c, o, n))
+        reassembler.segment(is_orig, seq, data)
+
+    def _datagram(self, conn: Conn, is_orig: bool, data: bytes, ts: float) -> None:
+        analyzers = conn.analyzers
+        if analyzers is None:
+            analyzers = conn.analyzers = self._attach_by_port(conn)
+        if not analyzers and data:
+            self._attach_by_signature(conn, data, is_orig)
+            analyzers = conn.analyzers
+        for analyzer in analyzers[:]:
+            try:
+                analyzer.deliver(is_orig, data, ts)
+            except Exception as exc:                              # noqa: BLE001
+                self._failed(conn, analyzer, exc)
+        if (not analyzers and conn.orig_pkts + conn.resp_pkts >= UDP_DPD_PACKETS) or \
+                (analyzers and not any(a.wants_more for a in analyzers)):
+            conn.passive = True                  # nothing more to analyze
 
     def _stream(self, conn: Conn, is_orig: bool, data: bytes) -> None:
         ts = conn.last
         analyzers = conn.analyzers
-        for analyzer in list(analyzers):
-            self._run(conn, analyzer, "deliver", is_orig, data, ts)
+        for analyzer in analyzers[:]:
+            try:
+                analyzer.deliver(is_orig, data, ts)
+            except Exception as exc:                              # noqa: BLE001
+                self._failed(conn, analyzer, exc)
         if conn.dpd is not None:
             self._detect_stream(conn, is_orig, data, ts)
         elif not any(a.wants_more for a in analyzers):
@@ -325,11 +342,13 @@ class Pipeline:
         matches). On a match the new analyzers get the buffered bytes first."""
         buffers = conn.dpd
         side = 0 if is_orig else 1
-        if len(buffers[side]) >= DPD_BUFFER:
-            if len(buffers[1 - side]) >= DPD_BUFFER:
-                conn.dpd = None                  # both sides seen enough: no protocol
-            return
         buffers[side] += data
+        if len(buffers[side]) > DPD_BUFFER:
+            # A side has sent more than the signatures look at: no known protocol.
+            conn.dpd = None
+            if not conn.analyzers:
+                conn.passive = True
+            return
         replay = buffers
         found = self._attach_by_signature(conn, buffers[side], is_orig)
         if not found and len(data) < len(buffers[side]):
@@ -442,9 +461,12 @@ class Pipeline:
         try:
             getattr(analyzer, method)(*args)
         except Exception as exc:                                  # noqa: BLE001
-            self.weird("analyzer_error", conn, conn.last,
-                       f"{analyzer.ctx.spec.name}: {type(exc).__name__}: {exc}"[:200])
-            self._detach(conn, analyzer)
+            self._failed(conn, analyzer, exc)
+
+    def _failed(self, conn: Conn, analyzer: Analyzer, exc: Exception) -> None:
+        self.weird("analyzer_error", conn, conn.last,
+                   f"{analyzer.ctx.spec.name}: {type(exc).__name__}: {exc}"[:200])
+        self._detach(conn, analyzer)
 
     def _detach(self, conn: Conn, analyzer: Analyzer) -> None:
         if conn.analyzers and analyzer in conn.analyzers:

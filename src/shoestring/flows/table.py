@@ -116,9 +116,11 @@ class ConnTable:
                 conn.last = ts
             seq = tcp.process(conn, self, pkt, is_orig)
             o, r = conn.orig_ep, conn.resp_ep       # a flip may have swapped them
-            conn.fast = conn.passive and o.state == tcp.ESTABLISHED and \
-                r.state == tcp.ESTABLISHED and not (o.seq_wraps or o.ack_wraps or
-                                                    r.seq_wraps or r.ack_wraps)
+            # FastPath takes established connections whose analysis (if any) is set
+            # up; it hands their payload back through the same delivery as here.
+            conn.fast = (conn.passive or conn.analyzers is not None) and \
+                o.state == tcp.ESTABLISHED and r.state == tcp.ESTABLISHED and \
+                not (o.seq_wraps or o.ack_wraps or r.seq_wraps or r.ack_wraps)
             self.events.payload(conn, is_orig, pkt, seq)
         else:
             conn.last = ts
@@ -137,6 +139,9 @@ class ConnTable:
                 else:
                     conn.resp_size += pkt.payload_len
             self.events.payload(conn, is_orig, pkt, 0)
+            if proto == UDP:
+                conn.fast = pkt.parent is None and (conn.passive or
+                                                    conn.analyzers is not None)
         return conn
 
     # -- connections come and go ------------------------------------------------------
@@ -158,7 +163,6 @@ class ConnTable:
             flip = pkt.sport in ports and pkt.dport not in ports
         conn = Conn(self.ids, proto, pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.ts)
         conn.passive = self.passive
-        conn.fast = self.passive and proto == UDP      # TCP: once established (packet())
         reverse = (pkt.dst, pkt.dport, pkt.src, pkt.sport, proto)
         one_way = (proto == ICMP or proto == ICMP6) and pkt.dport == pkt.icmp_code and \
             (ICMP4_COUNTERPART if proto == ICMP else ICMP6_COUNTERPART).get(pkt.icmp_type) is None
@@ -277,7 +281,8 @@ class ConnTable:
 class FastPath:
     """The two commonest packets, handled in one call each without building a Packet:
     a TCP segment (ACK, no SYN/FIN/RST) inside an established connection, and a UDP
-    datagram of a known connection, when nothing needs the payload (``conn.passive``).
+    datagram of a known connection (``conn.fast``). Payload is cut out and handed to
+    the pipeline's delivery only when someone still wants it (not ``conn.passive``).
 
     It does exactly what ConnTable.packet and tcp.process would do for such packets,
     and returns False whenever anything is unusual (sequence wrap, underflow, a new
@@ -285,13 +290,16 @@ class FastPath:
     tested by running both paths over the same captures (tests/flows/test_fastpath.py).
     """
 
-    __slots__ = ("conns",)
+    __slots__ = ("conns", "stream", "datagram")
 
-    def __init__(self, table: ConnTable):
+    def __init__(self, table: ConnTable, stream, datagram):
         self.conns = table.conns
+        self.stream = stream            # (conn, is_orig, relative seq, payload)
+        self.datagram = datagram        # (conn, is_orig, payload, ts)
 
     def tcp(self, key: tuple, ts: float, ip_len: int, seq: int, ack: int, flags: int,
-            win: int, length: int) -> bool:
+            win: int, length: int, buf: bytes, start: int) -> bool:
+        """``buf[start:start + length]`` is the payload, cut only if someone wants it."""
         if flags & 0x17 != 0x10:
             return False
         conn = self.conns.get(key)
@@ -340,9 +348,13 @@ class FastPath:
             ep.last_seq = after
         elif length > 0:
             tcp.scaled_history(conn, "T", ep)
+        if length and not conn.passive:
+            self.stream(conn, is_orig, (seq - ep.start_seq) & 0xFFFFFFFF,
+                        buf[start:start + length])
         return True
 
-    def udp(self, key: tuple, ts: float, ip_len: int, length: int) -> bool:
+    def udp(self, key: tuple, ts: float, ip_len: int, length: int, buf: bytes,
+            start: int) -> bool:
         conn = self.conns.get(key)
         if conn is None or not conn.fast:
             return False
@@ -361,4 +373,6 @@ class FastPath:
         if not conn.hist_seen & mask:
             conn.hist_seen |= mask
             conn.history += "D" if is_orig else "d"
+        if not conn.passive:
+            self.datagram(conn, is_orig, buf[start:start + length], ts)
         return True
