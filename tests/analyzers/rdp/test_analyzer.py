@@ -124,3 +124,14 @@ def test_corpus_trace_rdp_x509():
         assert str(rec["certificate.key_length"]) == exp["certificate.key_length"]
         assert rec["certificate.exponent"] == exp["certificate.exponent"]
     assert ctx.services == ["rdp"] and not ctx.violations
+
+
+def test_wants_no_more_payload_once_the_connect_exchange_is_done():
+    ctx = FakeContext(resp_p=3389)
+    an = RdpAnalyzer(ctx)
+    chunks = sequence([wire.certificate("SERVR")])
+    for is_orig, data in chunks[:-1]:
+        an.deliver(is_orig, data, 1.0)
+    assert an.wants_more
+    an.deliver(*chunks[-1], 1.1)
+    assert not an.wants_more

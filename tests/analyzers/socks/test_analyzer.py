@@ -120,3 +120,12 @@ def test_corpus_trace(trace, case):
     (row,) = expected_log(case, "tunnel")
     assert row["tunnel_type"] == "Tunnel::SOCKS" and int(row["id.resp_p"]) == key[3]
     assert ctx.services == ["socks"] and [h[0] for h in ctx.handoffs] == ["Tunnel::SOCKS"]
+
+
+def test_wants_no_more_payload_after_the_handoff():
+    ctx = FakeContext(resp_p=1080)
+    an = SocksAnalyzer(ctx)
+    an.deliver(True, V4_REQ, 1.0)
+    assert an.wants_more
+    an.deliver(False, V4_REP, 1.1)
+    assert not an.wants_more

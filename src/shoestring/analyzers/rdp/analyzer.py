@@ -84,6 +84,7 @@ class RdpAnalyzer(Analyzer):
     # -- frames --------------------------------------------------------------------------
     def _stop(self) -> None:
         self.stopped = True
+        self.wants_more = False             # the connection may take the fast path
         self.bufs[True].clear()
         self.bufs[False].clear()
 

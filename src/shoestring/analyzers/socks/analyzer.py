@@ -75,6 +75,7 @@ class SocksAnalyzer(Analyzer):
         # Lost handshake bytes leave message boundaries unknown: stop (Zeek's had_gap).
         if not self.handed_off:
             self.dead = True
+            self.wants_more = False
 
     def finish(self, ts: float) -> None:
         if self.requested and not self.handed_off:
@@ -85,6 +86,7 @@ class SocksAnalyzer(Analyzer):
     # -- the handshake -----------------------------------------------------------------
     def _give_up(self, reason: str) -> None:
         self.dead = True
+        self.wants_more = False
         self.bufs[True].clear()
         self.bufs[False].clear()
         self.ctx.violation(reason)
@@ -97,6 +99,7 @@ class SocksAnalyzer(Analyzer):
             progress = self._step_orig() | self._step_resp()
             if self.state[True] == _DONE and self.state[False] == _DONE:
                 self.handed_off = True
+                self.wants_more = False     # what follows is the next analyzer's
                 orig, resp = bytes(self.bufs[True]), bytes(self.bufs[False])
                 self.bufs[True].clear()
                 self.bufs[False].clear()
