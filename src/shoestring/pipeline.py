@@ -197,6 +197,10 @@ class Pipeline:
         if stats.first_ts is None:
             stats.first_ts = ts
         stats.last_ts = ts
+        # Timers first, as run() and Zeek do: connections that timed out by this packet's
+        # time end before it is decoded (which may discover a tunnel and draw its uid).
+        if int(ts) > self.table._clock:
+            self.table.expire(ts)
         self._track(ts, linktype, frame)
 
     def _track(self, ts: float, linktype: int, frame: bytes) -> None:
