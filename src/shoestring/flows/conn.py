@@ -54,7 +54,7 @@ class Conn:
     """State of one connection. Slotted, hot fields only (see ConnExtra): the table may
     hold half a million at once, and the 400 MB budget counts every byte."""
 
-    __slots__ = ("_uid", "_ids", "proto", "orig_h", "resp_h", "orig_p", "resp_p", "keys",
+    __slots__ = ("_uid", "_ids", "proto", "orig_h", "resp_h", "orig_p", "resp_p",
                  "start", "last", "orig_pkts", "orig_ip", "resp_pkts", "resp_ip",
                  "orig_size", "resp_size", "history", "hist_seen", "orig_ep", "resp_ep",
                  "services", "analyzers", "parents", "attempt", "one_way", "done",
@@ -66,7 +66,6 @@ class Conn:
         self._ids = ids
         self.proto = proto
         self.orig_h, self.orig_p, self.resp_h, self.resp_p = orig_h, orig_p, resp_h, resp_p
-        self.keys: tuple = ()
         self.start = self.last = ts
         self.orig_pkts = self.orig_ip = self.resp_pkts = self.resp_ip = 0
         self.orig_size = self.resp_size = 0       # UDP/ICMP/other payload bytes

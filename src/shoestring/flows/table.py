@@ -167,12 +167,8 @@ class ConnTable:
         one_way = (proto == ICMP or proto == ICMP6) and pkt.dport == pkt.icmp_code and \
             (ICMP4_COUNTERPART if proto == ICMP else ICMP6_COUNTERPART).get(pkt.icmp_type) is None
         conn.one_way = one_way
-        if one_way or reverse == key:
-            conn.keys = (key,)
-            self.conns[key] = conn
-        else:
-            conn.keys = (key, reverse)
-            self.conns[key] = conn
+        self.conns[key] = conn
+        if not one_way:
             self.conns[reverse] = conn
         self.open += 1
         self.total += 1
@@ -208,9 +204,13 @@ class ConnTable:
         if conn.done:
             return
         conn.done = True
-        for key in conn.keys:
-            if self.conns.get(key) is conn:
-                del self.conns[key]
+        # The keys are the endpoints in both orders (a flip only swaps them), so they
+        # are rebuilt here rather than kept on every connection.
+        conns = self.conns
+        for key in ((conn.orig_h, conn.orig_p, conn.resp_h, conn.resp_p, conn.proto),
+                    (conn.resp_h, conn.resp_p, conn.orig_h, conn.orig_p, conn.proto)):
+            if conns.get(key) is conn:
+                del conns[key]
         self.open -= 1
         self.events.conn_done(conn)
 
