@@ -250,9 +250,14 @@ class Pipeline:
 
     def tunnel_from_analyzer(self, conn: Conn, kind: str, ts: float) -> None:
         """A tunnel an analyzer found inside a connection (HTTP CONNECT, SOCKS):
-        Zeek logs it with the server's endpoint and no client port."""
+        Zeek logs it with the server's endpoint and no client port, once per
+        (client, server, port) (Zeek's Tunnel::register)."""
         if not self._want_tunnel:
             return
+        key = (kind, conn.orig_h, conn.resp_h, conn.resp_p)
+        if key in self._tunnels:
+            return
+        self._tunnels[key] = conn.uid
         rec = conn.id_fields()
         rec.update({"uid": self.ids.new("C"), "id.orig_p": 0, "ts": ts,
                     "tunnel_type": kind, "action": "Tunnel::DISCOVER"})
@@ -330,13 +335,17 @@ class Pipeline:
     def _stream(self, conn: Conn, is_orig: bool, data: bytes) -> None:
         ts = conn.last
         analyzers = conn.analyzers
+        dpd = conn.dpd
         for analyzer in analyzers[:]:
             try:
                 analyzer.deliver(is_orig, data, ts)
             except Exception as exc:                              # noqa: BLE001
                 self._failed(conn, analyzer, exc)
         if conn.dpd is not None:
-            self._detect_stream(conn, is_orig, data, ts)
+            # A hand-off during this delivery restarted detection with the bytes past
+            # the switch; this segment's bytes belong to the old protocol.
+            if conn.dpd is dpd:
+                self._detect_stream(conn, is_orig, data, ts)
         elif not any(a.wants_more for a in analyzers):
             conn.passive = True                  # nobody needs more: fast path from here
 
