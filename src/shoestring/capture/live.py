@@ -307,12 +307,18 @@ class LiveSource:
                 poller.register(cap.fileno(), select.POLLIN | select.POLLERR)
                 by_fd[cap.fileno()] = cap
         next_tick = time.monotonic()
-        while not self.should_stop():
+        while True:
+            stopping = self.should_stop()
+            if stopping:
+                # The block being filled is handed over within BLOCK_TIMEOUT_MS.
+                time.sleep(BLOCK_TIMEOUT_MS / 1000 + 0.05)
             for cap in self.captures:
                 if cap.sock is None:
                     continue
                 # Drain what is ready before polling again; a bounded number of blocks
-                # per round keeps ticks (and SIGTERM) timely under full load.
+                # per round keeps ticks (and signals) timely under full load. On
+                # SIGTERM the blocks already captured are still processed (one ring's
+                # worth at most): packets the kernel handed over are not thrown away.
                 for _ in range(cap.block_count):
                     got = cap.read_block()
                     if got is None:
@@ -326,8 +332,8 @@ class LiveSource:
                     self.on_block(cap, buf, count, nbytes, last_ts)
                     if count:
                         yield buf, 0, cap.linktype
-                    if self.should_stop():
-                        return
+            if stopping:
+                return
             now = time.monotonic()
             if now >= next_tick:
                 self._watch(poller, by_fd)
