@@ -18,8 +18,7 @@ from dataclasses import dataclass
 
 from ..errors import UserError
 from ..logs import schema as schemas
-from .ledger import read as read_ledger
-from .retention import live_files
+from . import catalog
 
 # DuckDB's own threads: the box has two cores and a sensor running beside the query.
 DUCKDB_THREADS = 2
@@ -85,12 +84,11 @@ def time_range(first: str | None, last: str | None) -> TimeRange:
 def parquet_entries(store, rng: TimeRange) -> dict[str, list[dict]]:
     """log -> the seal entries of its live Parquet copies whose records overlap ``rng``
     (from the ledger), each with ``file`` set to its full path."""
-    entries, _ = read_ledger(store.ledger_path)
     out: dict[str, list[dict]] = {}
-    for path, entry in sorted(live_files(entries).items()):
-        if entry.get("form") == "parquet" and rng.overlaps(entry.get("first_ts"),
-                                                            entry.get("last_ts")):
-            out.setdefault(entry["log"], []).append({**entry,
+    # From the catalog (catalog.py), not by parsing the whole ledger each time.
+    for path, entry in sorted(catalog.live_parquet(store).items()):
+        if rng.overlaps(entry.get("first_ts"), entry.get("last_ts")):
+            out.setdefault(entry["log"], []).append({**entry, "path": path,
                                                      "file": str(store.root / path)})
     return out
 
