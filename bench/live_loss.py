@@ -73,24 +73,23 @@ def sender(frames: list[bytes], rate: int, seconds: float) -> tuple[int, float]:
     sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     sock.bind((TX, 0))
     send = sock.send
-    per_ms = max(1, rate // 1000)
     total = int(rate * seconds)
     n = len(frames)
     sent = i = 0
     start = time.perf_counter()
-    next_slot = start
+    clock = time.perf_counter
     while sent < total:
-        for _ in range(min(per_ms, total - sent)):
+        # Send what is due by now, then sleep a millisecond: the average rate is exact
+        # and bursts stay under a millisecond's worth.
+        due = min(total, int(rate * (clock() - start)) + 1)
+        while sent < due:
             try:
                 send(frames[i])
             except OSError:
                 pass
             i = i + 1 if i + 1 < n else 0
             sent += 1
-        next_slot += 0.001
-        delay = next_slot - time.perf_counter()
-        if delay > 0:
-            time.sleep(delay)
+        time.sleep(0.001)
     elapsed = time.perf_counter() - start
     sock.close()
     return sent, sent / elapsed
@@ -205,6 +204,8 @@ def main(argv=None) -> int:
     print(f"{len(frames):,} frames from {os.path.basename(path)}, {avg:,.0f} bytes average",
           flush=True)
     results = {}
+    # Killed with SIGTERM, still delete the namespace (finally runs on SystemExit).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     setup()
     try:
         for workers in (int(w) for w in args.workers.split(",")):

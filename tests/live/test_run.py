@@ -3,6 +3,7 @@ from the config file, stats.log comes at its interval, the clock is checked agai
 local SNTP responder, SIGTERM flushes and exits 0. Needs root (CAP_NET_RAW)."""
 
 import os
+import re
 import select
 import signal
 import socket
@@ -115,3 +116,47 @@ def test_bad_filter_is_a_usage_error(tmp_path, capsys):
     assert main(["run", "-i", "lo", "--filter", "tcp prt 80", "--logdir",
                  str(tmp_path)]) == 2
     assert "bad capture filter" in capsys.readouterr().err
+
+
+def _args(tmp_path, **kw):
+    import argparse
+    base = dict(interfaces=None, workers=None, filter=None, user=None,
+                ignore_checksums=None, pcap_ring=None, ntp_server=None, no_ntp=False,
+                stats_interval=None, config=None, logdir=str(tmp_path), store=None)
+    base.update(kw)
+    return argparse.Namespace(**base)
+
+
+def test_settings_come_from_the_config_then_the_flags(tmp_path):
+    from shoestring.commands.run import load_settings
+    cfg = tmp_path / "s.toml"
+    cfg.write_text('[store]\npath = "x"\n[sensor]\ninterfaces = ["eth1"]\nworkers = 2\n'
+                   'stats_interval_s = 60\n')
+    s = load_settings(_args(tmp_path, config=str(cfg)))
+    assert s["interfaces"] == ["eth1"] and s["workers"] == 2 and s["stats_interval_s"] == 60
+    assert s["ntp_servers"] == ["samay1.nic.in", "samay2.nic.in", "time.nplindia.org"]
+    s = load_settings(_args(tmp_path, config=str(cfg), interfaces=["eth2"], workers=1,
+                            no_ntp=True))
+    assert s["interfaces"] == ["eth2"] and s["workers"] == 1 and s["ntp_servers"] == []
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[sensor]\ninterfaces = ["e"]\nworkerz = 2\n', "unknown [sensor] setting(s) workerz"),
+    ('[sensor]\ninterfaces = ["e"]\nworkers = "2"\n', "workers must be int"),
+    ('[sensor]\ninterfaces = ["e"]\nworkers = 0\n', "between 1 and"),
+    ('[sensor\n', "s.toml"),
+])
+def test_bad_settings_are_named(tmp_path, text, message):
+    from shoestring.commands.run import load_settings
+    from shoestring.errors import UserError
+    cfg = tmp_path / "s.toml"
+    cfg.write_text(text)
+    with pytest.raises(UserError, match=re.escape(message)):
+        load_settings(_args(tmp_path, config=str(cfg)))
+
+
+def test_ntp_server_ports():
+    from shoestring.commands.run import _ntp_servers
+    assert _ntp_servers(["a.example", "127.0.0.1:1123"]) == (["a.example", "127.0.0.1"],
+                                                             1123)
+    assert _ntp_servers(["::1"]) == (["::1"], 123)

@@ -211,10 +211,20 @@ def _compile(expression: str):
 # -- outputs -------------------------------------------------------------------------------
 
 def _open_output(args):
-    if args.logdir is not None:
-        return DirectoryOutput(args.logdir)
-    from ..store.archive import open_store_output
-    return open_store_output(args.store)
+    """Opened after privileges are dropped, so files belong to the sensor's user."""
+    try:
+        if args.logdir is not None:
+            output = DirectoryOutput(args.logdir)
+            output.logdir.mkdir(parents=True, exist_ok=True)
+            if not os.access(output.logdir, os.W_OK):
+                raise PermissionError(13, "not writable", str(output.logdir))
+            return output
+        from ..store.archive import open_store_output
+        return open_store_output(args.store)
+    except PermissionError as exc:
+        raise UserError(f"cannot write to {exc.filename or 'the store'} as uid "
+                        f"{os.getuid()} (privileges are dropped before the output is "
+                        "opened): chown it to the sensor's user") from None
 
 
 class PipeOutput:
