@@ -9,7 +9,10 @@ Records come from tests/store/gen.py (seeded): every connection has its conn rec
 by the mix there (40 % DNS, 30 % TLS, 5 % HTTP), its dns/ssl/http record with the same
 uid. One day's records are generated once and replayed for each day with the times
 shifted and the uids made unique per day, so the import rate measured is the store's
-(StoreOutput.write .. close), not the generator's.
+(StoreOutput.write .. close, including the compaction of each closed day), not the
+generator's. Every query is run ``--repeat`` times, in the library and through the CLI
+(a new process each time, start-up included); the median and the slowest are reported,
+with the load average before and after, since the box is shared.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,22 +67,39 @@ def import_days(root: Path, template, days: int) -> tuple[float, int]:
     return time.perf_counter() - began, written
 
 
-def timed(fn, repeat: int = 3):
-    best, value = None, None
+class Timing:
+    """Seconds of several runs: median and slowest."""
+
+    def __init__(self, runs: list[float]):
+        self.runs = runs
+        self.median, self.max = statistics.median(runs), max(runs)
+
+    def __str__(self) -> str:
+        return f"median {self.median:.2f} s, max {self.max:.2f} s"
+
+
+def timed(fn, repeat: int):
+    runs, value = [], None
     for _ in range(repeat):
         began = time.perf_counter()
         value = fn()
-        took = time.perf_counter() - began
-        best = took if best is None else min(best, took)
-    return best, value
+        runs.append(time.perf_counter() - began)
+    return Timing(runs), value
 
 
-def cli_time(args: list[str]) -> float:
-    began = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "shoestring.cli", *args], check=True,
-                   stdout=subprocess.DEVNULL, env={**os.environ,
-                                                   "PYTHONPATH": str(REPO / "src")})
-    return time.perf_counter() - began
+def cli_time(args: list[str], repeat: int) -> Timing:
+    runs = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "shoestring.cli", *args], check=True,
+                       stdout=subprocess.DEVNULL, env={**os.environ,
+                                                       "PYTHONPATH": str(REPO / "src")})
+        runs.append(time.perf_counter() - began)
+    return Timing(runs)
+
+
+def load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def main() -> int:
@@ -88,6 +109,7 @@ def main() -> int:
     ap.add_argument("--dir", help="where to build the store (default: a temp folder)")
     ap.add_argument("--keep", action="store_true", help="keep the store afterwards")
     ap.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
+    ap.add_argument("--repeat", type=int, default=5, help="runs of each query (default 5)")
     ap.add_argument("--reuse", action="store_true",
                     help="with --dir: time the queries on the store built by an earlier run "
                          "(its import figures are read from DIR/import.json)")
@@ -125,34 +147,45 @@ def main() -> int:
     rare_ip = next(r["id.resp_h"] for log, r in template if log == "conn"
                    and not r["id.resp_h"].startswith("10."))
     busy_ip = "10.1.0.10"
-    rare_s, rare_hits = timed(lambda: search.search(store, rare_ip, rng))
-    busy_s, busy_hits = timed(lambda: search.search(store, busy_ip, rng))
-    domain_s, _ = timed(lambda: search.search(store, "bank.in", rng))
+    n = args.repeat
+    shown = lambda hits: sum(len(h.rows) for h in hits)      # noqa: E731
     group_sql = ('SELECT "id.orig_h", count(*) AS conns, sum(orig_bytes) AS sent, '
                  'sum(resp_bytes) AS received FROM conn GROUP BY 1 ORDER BY received DESC')
-    group_s, group = timed(lambda: query.run(store, group_sql, rng))
-    count_s, counted = timed(lambda: query.run(store, "SELECT count(*) FROM conn", rng))
-    cli_search_s = cli_time(["search", rare_ip, "--store", str(root)])
-    cli_group_s = cli_time(["query", group_sql, "--store", str(root)])
-    verify_s, report = timed(lambda: verify(store), repeat=1)
+    load_before = load()
+    rare, rare_hits = timed(lambda: search.search(store, rare_ip, rng), n)
+    busy, busy_hits = timed(lambda: search.search(store, busy_ip, rng), n)
+    cidr, cidr_hits = timed(lambda: search.search(store, "10.1.0.0/28", rng), n)
+    domain, _ = timed(lambda: search.search(store, "bank.in", rng), n)
+    group, grouped = timed(lambda: query.run(store, group_sql, rng), n)
+    count, counted = timed(lambda: query.run(store, "SELECT count(*) FROM conn", rng), n)
+    cli_search = cli_time(["search", rare_ip, "--store", str(root)], n)
+    cli_cidr = cli_time(["search", "10.1.0.0/28", "--store", str(root)], n)
+    cli_group = cli_time(["query", group_sql, "--store", str(root)], n)
+    cli_help = cli_time(["--help"], n)
+    load_after = load()
+    verify_t, report = timed(lambda: verify(store), 1)
+    parquet_files = sum(1 for e in live_files(entries).values() if e["form"] == "parquet")
 
     rows = [
         ("store", f"{args.days} days x {args.conn:,} conn/day + dns/ssl/http "
-                  f"({records:,} records, {len(live_files(entries)):,} files)"),
+                  f"({records:,} records, {len(live_files(entries)):,} files, of which "
+                  f"{parquet_files:,} Parquet)"),
         ("import", f"{records / import_s:,.0f} records/s ({import_s:.0f} s, one process, "
-                   "write .. close incl. gzip, Parquet, fsync, sealing)"),
+                   "write .. close incl. gzip, Parquet, fsync, sealing, daily compaction)"),
+        ("load average (1/5/15 min) before/after the queries", f"{load_before}, {load_after}"),
         (f"search {rare_ip} (rare external IP)",
-         f"{rare_s:.2f} s library, {cli_search_s:.2f} s CLI incl. start-up; "
-         f"{sum(len(h.rows) for h in rare_hits)} records"),
+         f"library {rare}; CLI {cli_search}; {shown(rare_hits)} records"),
         (f"search {busy_ip} (busy office host)",
-         f"{busy_s:.2f} s ({sum(len(h.rows) for h in busy_hits)} records shown, "
-         "1,000 per log cap)"),
-        ("search bank.in (domain + subdomains)", f"{domain_s:.2f} s"),
-        ("GROUP BY id.orig_h over all conn", f"{group_s:.2f} s library, {cli_group_s:.2f} s "
-                                             f"CLI; {counted.rows[0][0]:,} rows, "
-                                             f"{len(group.rows)} groups"),
-        ("count(*) conn", f"{count_s:.2f} s"),
-        ("verify (re-hash all)", f"{verify_s:.1f} s, {report.summary()[:60]}"),
+         f"library {busy} ({shown(busy_hits)} records shown, 1,000 per log cap)"),
+        ("search 10.1.0.0/28 (CIDR)", f"library {cidr}; CLI {cli_cidr}; "
+                                      f"{shown(cidr_hits)} records"),
+        ("search bank.in (domain + subdomains)", f"library {domain}"),
+        ("GROUP BY id.orig_h over all conn", f"library {group}; CLI {cli_group}; "
+                                             f"{counted.rows[0][0]:,} rows, "
+                                             f"{len(grouped.rows)} groups"),
+        ("count(*) conn", f"library {count}"),
+        ("shoestring --help (start-up)", str(cli_help)),
+        ("verify (re-hash all)", f"{verify_t.median:.1f} s, {report.summary()[:60]}"),
     ]
     for log, (n, zeek, parquet) in sorted(per_log.items()):
         rows.append((f"bytes/record {log}", f"{(zeek + parquet) / n:.1f} "
@@ -160,19 +193,21 @@ def main() -> int:
     rows.append(("disk per day (this mix)", f"{daily / 1e6:.1f} MB"))
     rows.append(("180-day projection, 50-person office",
                  f"{daily * 180 / 1e9:.1f} GB (365 days: {daily * 365 / 1e9:.1f} GB)"))
-    ok = rare_s <= LIMIT_S and group_s <= LIMIT_S
-    rows.append(("issue 5 floors (search, GROUP BY <= 2 s, library)",
-                 "met" if ok else "NOT MET"))
+    # The floors hold through the CLI, in the slowest of the runs.
+    ok = cli_search.max <= LIMIT_S and cli_group.max <= LIMIT_S
+    rows.append(("issue 5 floors (search, GROUP BY <= 2 s, CLI, slowest run)",
+                 ("met" if ok else "NOT MET") + f": {cli_search.max:.2f} s and "
+                 f"{cli_group.max:.2f} s"))
 
     width = max(len(r[0]) for r in rows)
     text = "\n".join(f"| {name:<{width}} | {value} |" for name, value in rows)
     print("\n" + text)
     if args.record:
         with open(REPO / "bench" / "RESULTS.md", "a", encoding="utf-8") as f:
-            load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-            f.write(f"\n## Store ({time.strftime('%Y-%m-%d')}, "
-                    f"{os.cpu_count()} cores, load average {load}, `python bench/store_bench.py "
-                    f"--days {args.days} --conn {args.conn}`)\n\n"
+            f.write(f"\n## Store, daily compaction ({time.strftime('%Y-%m-%d %H:%M')} UTC, "
+                    f"{os.cpu_count()} cores, load average {load()}, "
+                    f"`python bench/store_bench.py --days {args.days} --conn {args.conn} "
+                    f"--repeat {args.repeat}`)\n\n"
                     f"| measure | result |\n|---|---|\n{text}\n")
     if not args.keep and not args.dir:
         shutil.rmtree(base)
