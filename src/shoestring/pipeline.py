@@ -11,7 +11,9 @@ import hashlib
 import struct
 from collections import Counter
 
-from .analyzers.base import Analyzer, AnalyzerSpec
+from typing import cast
+
+from .analyzers.base import Analyzer, AnalyzerSpec, ConnContext
 from .analyzers.detect import Detector
 from .decode.decoder import Decoder
 from .decode.packet import FIN, TCP, UDP, Packet, Tunnel, Weird
@@ -323,6 +325,7 @@ class Pipeline:
         if not analyzers and data:
             self._attach_by_signature(conn, data, is_orig)
             analyzers = conn.analyzers
+        assert analyzers is not None
         for analyzer in analyzers[:]:
             try:
                 analyzer.deliver(is_orig, data, ts)
@@ -335,6 +338,7 @@ class Pipeline:
     def _stream(self, conn: Conn, is_orig: bool, data: bytes) -> None:
         ts = conn.last
         analyzers = conn.analyzers
+        assert analyzers is not None
         dpd = conn.dpd
         for analyzer in analyzers[:]:
             try:
@@ -354,6 +358,7 @@ class Pipeline:
         segments as Zeek's PIA does (a request typed one byte per packet still
         matches). On a match the new analyzers get the buffered bytes first."""
         buffers = conn.dpd
+        assert buffers is not None
         side = 0 if is_orig else 1
         buffers[side] += data
         if len(buffers[side]) > DPD_BUFFER:
@@ -387,6 +392,7 @@ class Pipeline:
     def _gap(self, conn: Conn, is_orig: bool, length: int) -> None:
         conn.missed += length
         ep = conn.orig_ep if is_orig else conn.resp_ep
+        assert ep is not None
         scaled_history(conn, "G", ep)
         for analyzer in list(conn.analyzers or ()):
             self._run(conn, analyzer, "gap", is_orig, length, conn.last)
@@ -429,7 +435,7 @@ class Pipeline:
         self._seen_weirds.add(key)
         rec = {"ts": ts, "name": w.name, "addl": w.addl or None, "notice": False,
                "peer": PEER, "source": w.source or None}
-        if w.src is not None:
+        if w.src is not None and w.dst is not None:
             rec.update({"id.orig_h": addr_text(w.src), "id.orig_p": 0,
                         "id.resp_h": addr_text(w.dst), "id.resp_p": 0})
         self.output.write("weird", rec)
@@ -442,7 +448,8 @@ class Pipeline:
         # A connection another one announced (FTP's data channels) gets the analyzer
         # that announcement asks for, and nothing else.
         for spec in self.detector.expecting:
-            analyzer = spec.extra["expected"](_Context(self, conn, spec), conn.start)
+            analyzer = spec.extra["expected"](cast(ConnContext, _Context(self, conn, spec)),
+                                              conn.start)
             if analyzer is not None:
                 return [analyzer]
         specs = self.detector.by_port(conn.proto == TCP, conn.resp_p)
@@ -462,7 +469,7 @@ class Pipeline:
 
     def _create(self, conn: Conn, spec: AnalyzerSpec) -> Analyzer:
         ctx = _Context(self, conn, spec)
-        analyzer = spec.factory(ctx)
+        analyzer = spec.factory(cast(ConnContext, ctx))
         timeout = spec.extra.get("udp_inactivity_timeout") if spec.extra else None
         if timeout and conn.proto == UDP:
             conn.timeout = timeout
@@ -477,8 +484,9 @@ class Pipeline:
             self._failed(conn, analyzer, exc)
 
     def _failed(self, conn: Conn, analyzer: Analyzer, exc: Exception) -> None:
+        name = getattr(analyzer.ctx, "spec", None)
         self.weird("analyzer_error", conn, conn.last,
-                   f"{analyzer.ctx.spec.name}: {type(exc).__name__}: {exc}"[:200])
+                   f"{getattr(name, 'name', '?')}: {type(exc).__name__}: {exc}"[:200])
         self._detach(conn, analyzer)
 
     def _detach(self, conn: Conn, analyzer: Analyzer) -> None:
@@ -502,14 +510,37 @@ class _Context:
         self.confirmed = False
         self.analyzer_name = spec.name.upper()
 
-    uid = property(lambda self: self.conn.uid)
-    orig_h = property(lambda self: addr_text(self.conn.orig_h))
-    resp_h = property(lambda self: addr_text(self.conn.resp_h))
-    orig_p = property(lambda self: self.conn.orig_p)
-    resp_p = property(lambda self: self.conn.resp_p)
-    proto = property(lambda self: {6: "tcp", 17: "udp"}.get(self.conn.proto, "icmp"))
-    local_orig = property(lambda self: self.conn.orig_h in self.pipeline.local_nets)
-    local_resp = property(lambda self: self.conn.resp_h in self.pipeline.local_nets)
+    @property
+    def uid(self) -> str:
+        return self.conn.uid
+
+    @property
+    def orig_h(self) -> str:
+        return addr_text(self.conn.orig_h)
+
+    @property
+    def resp_h(self) -> str:
+        return addr_text(self.conn.resp_h)
+
+    @property
+    def orig_p(self) -> int:
+        return self.conn.orig_p
+
+    @property
+    def resp_p(self) -> int:
+        return self.conn.resp_p
+
+    @property
+    def proto(self) -> str:
+        return {6: "tcp", 17: "udp"}.get(self.conn.proto, "icmp")
+
+    @property
+    def local_orig(self) -> bool:
+        return self.conn.orig_h in self.pipeline.local_nets
+
+    @property
+    def local_resp(self) -> bool:
+        return self.conn.resp_h in self.pipeline.local_nets
 
     def id_fields(self) -> dict:
         return self.conn.id_fields()

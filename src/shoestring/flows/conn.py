@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from typing import Any
 
 from ..decode.packet import ICMP, ICMP6, TCP, UDP
 from . import tcp
@@ -32,24 +33,6 @@ class ConnExtra:
         self.scaled: dict = {}          # history letters counted 1, 10, 100 (T, C, W, G)
 
 
-def _extra(name: str):
-    """A property that reads ConnExtra's field (its default while there is none) and
-    creates the ConnExtra on first write."""
-    default = getattr(ConnExtra(), name)
-
-    def get(self):
-        extra = self.x
-        return default if extra is None else getattr(extra, name)
-
-    def put(self, value):
-        extra = self.x
-        if extra is None:
-            extra = self.x = ConnExtra()
-        setattr(extra, name, value)
-
-    return property(get, put)
-
-
 class Conn:
     """State of one connection. Slotted, hot fields only (see ConnExtra): the table may
     hold half a million at once, and the 400 MB budget counts every byte."""
@@ -71,11 +54,11 @@ class Conn:
         self.orig_size = self.resp_size = 0       # UDP/ICMP/other payload bytes
         self.history = ""
         self.hist_seen = 0
+        self.orig_ep: tcp.Endpoint | None = None      # TCP only
+        self.resp_ep: tcp.Endpoint | None = None
         if proto == TCP:
             self.orig_ep = tcp.Endpoint(True)
             self.resp_ep = tcp.Endpoint(False)
-        else:
-            self.orig_ep = self.resp_ep = None
         self.services: list[str] | None = None
         self.analyzers: list | None = None
         self.parents: tuple = ()        # uids of the tunnels it arrived in (Zeek: a set)
@@ -93,20 +76,75 @@ class Conn:
             uid = self._uid = self._ids.new("C")
         return uid
 
-    missed = _extra("missed")
-    weirds = _extra("weirds")
-    reassembler = _extra("reassembler")
-    tunnel = _extra("tunnel")
-    timeout = _extra("timeout")
-    rejected = _extra("rejected")
-    dpd = _extra("dpd")
+    # ConnExtra's fields, read through (defaults while there is none) and created on the
+    # first write. Spelled out rather than generated: the compiled build needs real
+    # properties.
 
-    @property
-    def scaled(self) -> dict:
+    def _more(self) -> ConnExtra:
         extra = self.x
         if extra is None:
             extra = self.x = ConnExtra()
-        return extra.scaled
+        return extra
+
+    @property
+    def scaled(self) -> dict:
+        return self._more().scaled
+
+    @property
+    def missed(self) -> int:
+        return 0 if self.x is None else self.x.missed
+
+    @missed.setter
+    def missed(self, value: int) -> None:
+        self._more().missed = value
+
+    @property
+    def weirds(self) -> set[str] | None:
+        return None if self.x is None else self.x.weirds
+
+    @weirds.setter
+    def weirds(self, value: set[str] | None) -> None:
+        self._more().weirds = value
+
+    @property
+    def reassembler(self) -> Any:
+        return None if self.x is None else self.x.reassembler
+
+    @reassembler.setter
+    def reassembler(self, value: Any) -> None:
+        self._more().reassembler = value
+
+    @property
+    def tunnel(self) -> Any:
+        return None if self.x is None else self.x.tunnel
+
+    @tunnel.setter
+    def tunnel(self, value: Any) -> None:
+        self._more().tunnel = value
+
+    @property
+    def timeout(self) -> float | None:
+        return None if self.x is None else self.x.timeout
+
+    @timeout.setter
+    def timeout(self, value: float | None) -> None:
+        self._more().timeout = value
+
+    @property
+    def rejected(self) -> frozenset | None:
+        return None if self.x is None else self.x.rejected
+
+    @rejected.setter
+    def rejected(self, value: frozenset | None) -> None:
+        self._more().rejected = value
+
+    @property
+    def dpd(self) -> list | None:
+        return None if self.x is None else self.x.dpd
+
+    @dpd.setter
+    def dpd(self, value: list | None) -> None:
+        self._more().dpd = value
 
     def id_fields(self) -> dict:
         return {"uid": self.uid, "id.orig_h": addr_text(self.orig_h), "id.orig_p": self.orig_p,
@@ -119,8 +157,8 @@ class Conn:
             self.services.append(name)
 
     def state_and_sizes(self) -> tuple[str, int, int]:
-        if self.proto == TCP:
-            o, r = self.orig_ep, self.resp_ep
+        o, r = self.orig_ep, self.resp_ep
+        if o is not None and r is not None:
             return tcp.conn_state(o, r, self.history), o.size(r), r.size(o)
         if self.proto == UDP:
             o_active, r_active = self.orig_pkts > 0, self.resp_pkts > 0

@@ -91,6 +91,7 @@ class ConnTable:
         if pkt.bad_checksum:
             if proto == TCP:
                 ep = conn.orig_ep if is_orig else conn.resp_ep
+                assert ep is not None
                 tcp.scaled_history(conn, "C", ep)
                 self.conn_weird(conn, "bad_TCP_checksum", ts)
             elif proto == UDP:
@@ -112,10 +113,12 @@ class ConnTable:
 
         if proto == TCP:
             o, r = conn.orig_ep, conn.resp_ep
+            assert o is not None and r is not None
             if not (o.did_close and r.did_close):
                 conn.last = ts
             seq = tcp.process(conn, self, pkt, is_orig)
             o, r = conn.orig_ep, conn.resp_ep       # a flip may have swapped them
+            assert o is not None and r is not None
             # FastPath takes established connections whose analysis (if any) is set
             # up; it hands their payload back through the same delivery as here.
             conn.fast = (conn.passive or conn.analyzers is not None) and \
@@ -186,14 +189,16 @@ class ConnTable:
         conn.orig_pkts, conn.resp_pkts = conn.resp_pkts, conn.orig_pkts
         conn.orig_ip, conn.resp_ip = conn.resp_ip, conn.orig_ip
         conn.orig_size, conn.resp_size = conn.resp_size, conn.orig_size
-        if conn.orig_ep is not None:
-            conn.orig_ep, conn.resp_ep = conn.resp_ep, conn.orig_ep
-            conn.orig_ep.is_orig, conn.resp_ep.is_orig = True, False
+        o, r = conn.orig_ep, conn.resp_ep
+        if o is not None and r is not None:
+            conn.orig_ep, conn.resp_ep = r, o
+            r.is_orig, o.is_orig = True, False
         conn.history += "^"
 
     def _is_reuse(self, conn: Conn, pkt: Packet) -> bool:
         """A fresh SYN on a connection that has ended starts a new one."""
         o, r = conn.orig_ep, conn.resp_ep
+        assert o is not None and r is not None
         ended = o.state in (tcp.CLOSED, tcp.RESET) or r.state in (tcp.CLOSED, tcp.RESET)
         if not ended:
             return False
@@ -229,8 +234,8 @@ class ConnTable:
 
     def _deadline(self, conn: Conn) -> float:
         proto = conn.proto
-        if proto == TCP:
-            o, r = conn.orig_ep, conn.resp_ep
+        o, r = conn.orig_ep, conn.resp_ep
+        if o is not None and r is not None:
             if (o.did_close and r.did_close) or o.state == tcp.RESET or r.state == tcp.RESET:
                 return conn.last + TCP_CLOSE_DELAY
             if conn.attempt and r.state == tcp.INACTIVE and \
@@ -310,6 +315,7 @@ class FastPath:
             ep, peer = conn.orig_ep, conn.resp_ep
         else:
             ep, peer = conn.resp_ep, conn.orig_ep
+        assert ep is not None and peer is not None
         last = ep.last_seq
         if seq < last and not (seq - last) & 0x80000000:
             return False                        # sequence space wraps: general path
