@@ -16,9 +16,11 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from shoestring.cli import main
-from shoestring.store import compact, query, retention, search
+from shoestring.store import catalog, compact, query, retention, search
 from shoestring.store.layout import Store
 from shoestring.store.ledger import read
 from shoestring.store.seal import Sealer, file_digest
@@ -355,3 +357,58 @@ def test_search_default_limit_is_the_commands(store):
     from shoestring.commands import search as search_command
     assert search_command.DEFAULT_LIMIT == search.DEFAULT_LIMIT
     assert json.dumps(search.DEFAULT_LIMIT)
+
+
+# --- the query catalog ----------------------------------------------------------------------
+def test_catalog_follows_the_ledger_and_rebuilds_when_it_does_not_fit(store):
+    expected = {p for p, e in retention.live_files(read(store.ledger_path)[0]).items()
+                if e["form"] == "parquet"}
+    assert set(catalog.live_parquet(store)) == expected
+    saved = json.loads((store.state_dir / catalog.CATALOG_NAME).read_text())
+    assert saved["offset"] == store.ledger_path.stat().st_size
+    compact.compact_closed(store)                 # new ledger lines: read from the offset
+    daily = set(catalog.live_parquet(store))
+    assert daily == set(parquet_paths(store)) and all(compact.is_daily(p) for p in daily)
+    # A catalog that does not fit the ledger (another store's, or a rewritten ledger) is
+    # rebuilt from the start, not trusted.
+    saved = json.loads((store.state_dir / catalog.CATALOG_NAME).read_text())
+    saved["files"] = {"2026-01-01/conn.day.parquet": {"log": "conn", "day": "2026-01-01",
+                                                      "first_ts": 0, "last_ts": 1}}
+    saved["hash"] = "0" * 64
+    (store.state_dir / catalog.CATALOG_NAME).write_text(json.dumps(saved))
+    assert set(catalog.live_parquet(store)) == daily
+
+
+def test_catalog_without_a_writable_state_folder_still_answers(store, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise PermissionError("read-only")
+    monkeypatch.setattr(Path, "write_text", refuse)
+    assert set(catalog.live_parquet(store)) == set(parquet_paths(store))
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=400), st.binary(max_size=300))
+def test_hostile_ledger_tail_catalog_and_intent_never_crash(tmp_path_factory, tail, blob):
+    store = Store.create(tmp_path_factory.mktemp("h") / "s")
+    with open(store.ledger_path, "ab") as f:
+        f.write(tail)
+    (store.state_dir / catalog.CATALOG_NAME).write_bytes(blob)
+    catalog.live_parquet(store)                   # a cache: garbage is rebuilt, not fatal
+    (store.journal_dir / "compact-2026-11-01.json").write_bytes(blob)
+    compact.recover(store)
+    assert not list(store.journal_dir.glob("compact-*.json"))
+
+
+@pytest.mark.parametrize("intent", [
+    {"day": "../..", "targets": ["../../victim.day.parquet"], "sources": ["/etc/passwd"]},
+    {"day": "2026-11-01", "targets": ["2026-11-01/../../victim.day.parquet"]},
+    {"day": 5, "targets": "x", "sources": [None, 3]},
+])
+def test_a_forged_intent_removes_nothing_outside_the_day_folders(tmp_path, intent):
+    store = Store.create(tmp_path / "s")
+    victim = tmp_path / "victim.day.parquet"
+    victim.write_bytes(b"keep")
+    (store.journal_dir / "compact-x.json").write_text(json.dumps(intent))
+    compact.recover(store)
+    assert victim.read_bytes() == b"keep"

@@ -43,10 +43,13 @@ def _compact(store) -> None:
 
     try:
         store.lock()
-    except UserError:
-        return
+    except (UserError, OSError):
+        return              # a writer holds it, or this user may not write the store
     try:
         outcome = compact_closed(store)
+    except OSError as exc:
+        print(f"compaction skipped: {exc}", file=sys.stderr)
+        return
     finally:
         store.unlock()
     if outcome.days:

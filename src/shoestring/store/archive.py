@@ -239,7 +239,8 @@ class StoreOutput:
         outcome = compact.compact_closed(self.store, self.sealer, before=before,
                                          days=None if every else days)
         self.compact_outcome.add(outcome)
-        self._touched.difference_update(outcome.days)
+        # Tried once: a day left (a source not matching its seal) waits for verify.
+        self._touched.difference_update(days)
 
     def _rewrite_open(self) -> None:
         for handle in self._open.values():

@@ -57,11 +57,20 @@ def _apply(files: dict[str, dict], entry: dict) -> None:
     kind, path = entry.get("kind"), entry.get("path")
     if not isinstance(path, str):
         return
-    if kind == "seal" and entry.get("form") == "parquet":
-        files[path] = {"log": entry.get("log"), "day": entry.get("day"),
-                       "first_ts": entry.get("first_ts"), "last_ts": entry.get("last_ts")}
+    if kind == "seal" and entry.get("form") == "parquet" \
+            and isinstance(entry.get("log"), str) and isinstance(entry.get("day"), str):
+        files[path] = {"log": entry["log"], "day": entry["day"],
+                       "first_ts": _number(entry.get("first_ts")),
+                       "last_ts": _number(entry.get("last_ts"))}
     elif kind in ("prune", "compact"):
         files.pop(path, None)
+
+
+def _number(value) -> float | None:
+    """A ts bound, or None (unknown: the file is never pruned by time)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
 
 
 def _hash_ending_at(f, offset: int) -> str | None:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..logs import schema as schemas
+from . import catalog
 from .atomic import fsync_dir, remove_temps, write_atomic, write_many
 from .ledger import read as read_ledger
 from .retention import DAY, day_start, live_files
@@ -64,6 +65,10 @@ def daily_path(day: str, log: str, n: int = 1) -> str:
 
 
 DAILY_RE = re.compile(r"^[^./]+\.day(\.[0-9]+)?\.parquet$")
+# An intent names files as <day>/<name>; anything else (a hostile or corrupt intent) is
+# ignored, so recovery never removes a file outside the day folders.
+REL_PATH_RE = re.compile(r"^\d{4}-\d{2}-\d{2}/[^/\x00]+$")
+DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 def is_daily(path: str) -> bool:
@@ -84,13 +89,14 @@ class Outcome:
         self.problems += other.problems
 
 
-def pending_days(entries: list[dict], before: float) -> list[str]:
+def pending_days(live_parquet: dict[str, dict], before: float) -> list[str]:
     """Days that ended before ``before`` and still have a log held in more than one
-    Parquet file, or in an hourly one."""
+    Parquet file, or in an hourly one (``live_parquet``: path -> entry with day, log)."""
     per: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for path, entry in live_files(entries).items():
-        if entry.get("form") == "parquet":
-            per[(entry["day"], entry["log"])].append(path)
+    for path, entry in live_parquet.items():
+        day = entry.get("day")
+        if isinstance(day, str) and DAY_RE.match(day):
+            per[(day, entry.get("log"))].append(path)
     return sorted({day for (day, _), paths in per.items()
                    if day_start(day) + DAY <= before
                    and (len(paths) > 1 or not is_daily(paths[0]))})
@@ -101,24 +107,31 @@ def compact_closed(store, sealer: Sealer | None = None, before: float | None = N
     """Compact every closed day (ended before ``before``, default now), or just ``days``.
     The caller holds the store's writer lock."""
     before = time.time() if before is None else before
-    sealer = sealer or Sealer(store, read_ledger(store.ledger_path)[0])
     recover(store)
-    entries, _ = read_ledger(store.ledger_path)
-    todo = pending_days(entries, before)
+    # The catalog says cheaply whether there is anything to do; the ledger itself (read
+    # whole, once) is what the work is based on.
+    todo = pending_days(catalog.live_parquet(store), before)
     if days is not None:
         todo = [d for d in todo if d in set(days)]
     outcome = Outcome()
+    if not todo:
+        return outcome
+    entries, _ = read_ledger(store.ledger_path)
+    todo = [d for d in pending_days(_parquet(entries), before) if d in set(todo)]
+    sealer = sealer or Sealer(store, entries)
     session = f"compact-{int(time.time()):010x}-{uuid.uuid4().hex[:8]}"
     for day in todo:
         outcome.add(compact_day(store, sealer, day, entries, session))
-        entries, _ = read_ledger(store.ledger_path)
     return outcome
+
+
+def _parquet(entries: list[dict]) -> dict[str, dict]:
+    return {path: e for path, e in live_files(entries).items() if e.get("form") == "parquet"}
 
 
 def compact_day(store, sealer: Sealer, day: str, entries: list[dict],
                 session: str) -> Outcome:
-    import pyarrow as pa   # noqa: F401  (pyarrow only where files are rewritten)
-
+    """Compact one day's logs; the ledger entries written are appended to ``entries``."""
     outcome = Outcome()
     live = live_files(entries)
     ever = {e.get("path") for e in entries if e.get("kind") == "seal"}
@@ -163,7 +176,7 @@ def compact_day(store, sealer: Sealer, day: str, entries: list[dict],
         ledger_entries += [{"kind": "compact", "path": e["path"], "day": day,
                             "log": e["log"], "sha256": e["sha256"], "of_seq": e["seq"],
                             "into": target, "at": now} for e in sources]
-    sealer.record(ledger_entries)
+    entries += sealer.record(ledger_entries)
     _finish(store, intent, [e["path"] for _, srcs, _ in plans for e in srcs])
     outcome.days.append(day)
     outcome.files_in += sum(len(s) for _, s, _ in plans)
@@ -276,11 +289,19 @@ def recover(store) -> int:
     for intent in intents:
         plan = read_json(intent) or {}
         day = plan.get("day")
-        if isinstance(day, str) and (store.root / day).is_dir():
+        if isinstance(day, str) and DAY_RE.match(day) and (store.root / day).is_dir():
             remove_temps(store.root / day)
-        for target in plan.get("targets") or []:
-            if isinstance(target, str) and target not in sealed and is_daily(target):
+        for target in _paths(plan.get("targets")):
+            if target not in sealed and is_daily(target):
                 (store.root / target).unlink(missing_ok=True)
-        done = [p for p in plan.get("sources") or [] if isinstance(p, str) and p in replaced]
+        done = [p for p in _paths(plan.get("sources")) if p in replaced]
         _finish(store, intent, done)
     return len(intents)
+
+
+
+def _paths(value) -> list[str]:
+    if not isinstance(value, list):
+        return []
+    return [p for p in value if isinstance(p, str) and REL_PATH_RE.match(p)
+            and ".." not in p]
