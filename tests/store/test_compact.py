@@ -412,3 +412,20 @@ def test_a_forged_intent_removes_nothing_outside_the_day_folders(tmp_path, inten
     (store.journal_dir / "compact-x.json").write_text(json.dumps(intent))
     compact.recover(store)
     assert victim.read_bytes() == b"keep"
+
+
+def test_query_and_search_list_again_when_compaction_replaced_their_files(store,
+                                                                          monkeypatch):
+    total = query.run(store, "SELECT count(*) FROM conn", WHOLE).rows[0][0]
+    host_hits = sum(len(h.rows) for h in search.search(store, "10.1.0.12", WHOLE))
+    stale = query.parquet_entries(store, WHOLE)
+    compact.compact_closed(store)              # the listed hourly files are gone now
+    real, calls = query.parquet_entries, []
+
+    def first_stale(s, rng):
+        calls.append(1)
+        return stale if len(calls) % 2 == 1 else real(s, rng)
+    monkeypatch.setattr(query, "parquet_entries", first_stale)
+    assert query.run(store, "SELECT count(*) FROM conn", WHOLE).rows[0][0] == total
+    assert sum(len(h.rows) for h in search.search(store, "10.1.0.12", WHOLE)) == host_hits
+    assert len(calls) == 4

@@ -156,16 +156,21 @@ def connect(store, rng: TimeRange, logs: set[str] | None = None,
     """A DuckDB connection with a view per log; the names of logs that have data. Views
     of logs not in ``logs`` (all, when None) are left empty: creating a view over files
     reads every footer (union_by_name), which is most of a small query's time."""
+    import duckdb
     con = new_connection()
     files = parquet_files(store, rng) if files is None else files
     clause = f" WHERE {range_condition(rng)}" if range_condition(rng) else ""
-    for name, log_schema in sorted(schemas.all_schemas().items()):
-        view = _ident(name)
-        if name in files and (logs is None or name in logs):
-            con.execute(f"CREATE VIEW {view} AS SELECT * FROM read_parquet("
-                        f"{file_list(files[name])}, union_by_name = true){clause}")
-        else:
-            con.execute(f"CREATE VIEW {view} AS {_empty_select(log_schema)}")
+    try:
+        for name, log_schema in sorted(schemas.all_schemas().items()):
+            view = _ident(name)
+            if name in files and (logs is None or name in logs):
+                con.execute(f"CREATE VIEW {view} AS SELECT * FROM read_parquet("
+                            f"{file_list(files[name])}, union_by_name = true){clause}")
+            else:
+                con.execute(f"CREATE VIEW {view} AS {_empty_select(log_schema)}")
+    except duckdb.Error as exc:       # a file gone or unreadable (binding reads footers)
+        con.close()
+        raise QueryError(f"query failed: {str(exc).splitlines()[0]}") from None
     return con, sorted(files)
 
 
