@@ -5,8 +5,10 @@
     STORE/ledger.jsonl         the hash-chained ledger                     the seal itself
     STORE/heads/<day>.json     each day's signed head                      the seal itself
     STORE/<day>/<log>.<hh:mm:ss>-<hh:mm:ss>.log.gz|.parquet                sealed
-    STORE/.journal/            records of the open hour (crash recovery)   transient
-    STORE/state/               last verify result, budget warnings         not evidence
+    STORE/<day>/<log>.day.parquet  a closed day's Parquet (compact.py)     sealed
+    STORE/.journal/            open hours, compaction intents (recovery)   transient
+    STORE/state/               last verify result, budget warnings,        not evidence
+                               the query catalog (catalog.py)
 """
 
 from __future__ import annotations
