@@ -25,7 +25,6 @@ from .capture.pcap import RecordSource
 from .decode import checksum
 from .decode.tunnels import UDP_TUNNELS
 from .flows.table import ConnTable, FastPath
-from .flows.tcp import scaled_history
 from .logs.output import LogOutput
 
 # Ethernet II type, then IPv4 version/IHL, total length, flags/fragment offset,
@@ -390,10 +389,9 @@ class Pipeline:
                 self._run(conn, analyzer, "eof", is_orig, ts)
 
     def _gap(self, conn: Conn, is_orig: bool, length: int) -> None:
-        conn.missed += length
-        ep = conn.orig_ep if is_orig else conn.resp_ep
-        assert ep is not None
-        scaled_history(conn, "G", ep)
+        """The reassembler skipped a hole: analyzers hear of it. (missed_bytes and the
+        G letter are the TCP endpoints' business, for analyzed and passive
+        connections alike: flows/tcp.py track_ack.)"""
         for analyzer in list(conn.analyzers or ()):
             self._run(conn, analyzer, "gap", is_orig, length, conn.last)
 

@@ -354,9 +354,17 @@ class FastPath:
             ep.last_seq = after
         elif length > 0:
             tcp.scaled_history(conn, "T", ep)
-        if length and not conn.passive:
-            self.stream(conn, is_orig, (seq - ep.start_seq) & 0xFFFFFFFF,
-                        buf[start:start + length])
+        rel_ack = (ack - peer.start_seq) & 0xFFFFFFFF
+        if rel_ack > peer.rnext >= 0:
+            tcp.track_ack(conn, peer, rel_ack)
+        if length:
+            rel = (seq - ep.start_seq) & 0xFFFFFFFF
+            if rel == ep.rnext:
+                ep.rnext = rel + length
+            else:
+                tcp.track_data(ep, rel, length)
+            if not conn.passive:
+                self.stream(conn, is_orig, rel, buf[start:start + length])
         return True
 
     def udp(self, key: tuple, ts: float, ip_len: int, length: int, buf: bytes,

@@ -38,7 +38,7 @@ class Endpoint:
 
     __slots__ = ("state", "prev_state", "start_seq", "last_seq", "ack_seq", "seq_wraps",
                  "ack_wraps", "fin_cnt", "rst_cnt", "hist_last_syn", "hist_last_fin",
-                 "hist_last_rst", "did_close", "is_orig")
+                 "hist_last_rst", "did_close", "is_orig", "rnext", "ranges")
 
     def __init__(self, is_orig: bool):
         self.state = self.prev_state = INACTIVE
@@ -48,6 +48,12 @@ class Endpoint:
         self.hist_last_syn = self.hist_last_fin = self.hist_last_rst = 0
         self.did_close = False
         self.is_orig = is_orig
+        # Content tracking for gaps, kept without the bytes so every connection (not
+        # only analyzed ones) reports missed_bytes as Zeek does: the next relative
+        # sequence number expected in order (-1: not known yet), and the ranges that
+        # arrived beyond a hole.
+        self.rnext = -1
+        self.ranges: list[tuple[int, int]] | None = None
 
     def set_state(self, new: int) -> None:
         if new != self.state:
@@ -128,6 +134,69 @@ def check_history(conn, ep: Endpoint, mask: int, code: str) -> bool:
     return False
 
 
+# Out-of-order ranges remembered per side; a side that scatters more is gapped at once.
+MAX_RANGES = 64
+
+
+def track_data(ep: Endpoint, rel: int, length: int) -> None:
+    """Payload at relative sequence ``rel`` arrived (not necessarily in order)."""
+    nxt = ep.rnext
+    end = rel + length
+    if nxt < 0:
+        ep.rnext = end
+        return
+    if rel <= nxt:
+        if end > nxt:
+            ep.rnext = end
+            if ep.ranges:
+                _absorb(ep)
+        return
+    ranges = ep.ranges
+    if ranges is None:
+        ranges = ep.ranges = []
+    if len(ranges) < MAX_RANGES:
+        ranges.append((rel, end))
+
+
+def _absorb(ep: Endpoint) -> None:
+    ranges = ep.ranges
+    assert ranges is not None
+    moved = True
+    while moved and ranges:
+        moved = False
+        for item in ranges[:]:
+            start, end = item
+            if start <= ep.rnext:
+                ranges.remove(item)
+                if end > ep.rnext:
+                    ep.rnext = end
+                moved = True
+
+
+def track_ack(conn, ep: Endpoint, rel_ack: int) -> None:
+    """The peer acknowledged ``ep``'s data up to ``rel_ack``: acknowledged bytes never
+    seen are a content gap (Zeek's TCP_Reassembler::AckReceived): missed_bytes grows and
+    history gets G/g (1st, 10th, 100th, ...)."""
+    if ep.fin_cnt and rel_ack > ep.hist_last_fin:
+        rel_ack = ep.hist_last_fin          # the FIN's own sequence number is no data
+    nxt = ep.rnext
+    if nxt < 0 or rel_ack <= nxt:
+        return
+    while ep.rnext < rel_ack:
+        ranges = ep.ranges
+        if ranges:
+            _absorb(ep)
+            if ep.rnext >= rel_ack:
+                break
+            later = [start for start, _ in ranges if start > ep.rnext]
+            hole_end = min(min(later), rel_ack) if later else rel_ack
+        else:
+            hole_end = rel_ack
+        conn.missed += hole_end - ep.rnext
+        scaled_history(conn, "G", ep)
+        ep.rnext = hole_end
+
+
 def add_history(conn, ep: Endpoint, code: str) -> None:
     conn.history += code if ep.is_orig else code.lower()
 
@@ -152,6 +221,7 @@ def process(conn, table, pkt, is_orig: bool) -> int:
     if state == INACTIVE:
         if syn:
             ep.init_seqs(base_seq, seq_after)
+            ep.rnext = 1                    # the first data byte follows the SYN
         else:
             ep.init_seqs((base_seq - 1) & 0xFFFFFFFF, base_seq)
     elif state in (SYN_SENT, SYN_ACK_SENT):
@@ -225,13 +295,17 @@ def process(conn, table, pkt, is_orig: bool) -> int:
             start = (ack_seq - 1) & 0xFFFFFFFF
             peer.init_seqs(start, start)
         else:
-            _rel_ack, ack_underflow = peer.relative(ack_seq, peer.ack_seq, peer.ack_wraps)
+            rel_ack, ack_underflow = peer.relative(ack_seq, peer.ack_seq, peer.ack_wraps)
             if ack_underflow:
                 table.conn_weird(conn, "TCP_ack_underflow_or_misorder", pkt.ts)
             elif not rst:
                 delta_ack = seq_delta(ack_seq, peer.ack_seq)
                 if not (ack_seq == 0 and delta_ack > TOO_LARGE_SEQ_DELTA) and delta_ack > 0:
                     peer.update_ack_seq(ack_seq)
+                # Acks in a FIN are not trusted for gaps (Zeek: they are unreliable
+                # at the very end of a connection).
+                if not fin and rel_ack > peer.rnext >= 0:
+                    track_ack(conn, peer, rel_ack)
 
     # update_last_seq
     delta_last = seq_delta(seq_after, ep.last_seq)
@@ -252,7 +326,12 @@ def process(conn, table, pkt, is_orig: bool) -> int:
     if do_close:
         _connection_closed(ep, peer)
     if length > 0 and not rst and not underflow:
-        return rel_seq + 1 if syn else rel_seq
+        data_seq = rel_seq + 1 if syn else rel_seq
+        if data_seq == ep.rnext:
+            ep.rnext = data_seq + length
+        else:
+            track_data(ep, data_seq, length)
+        return data_seq
     return -1
 
 
