@@ -214,12 +214,23 @@ class Pipeline:
         table = self.table
         for pkt in pkts:
             parent = pkt.parent
-            if parent is not None and parent.uid is None:
-                self._tunnel_seen(parent, ts)
+            if parent is not None:
+                if parent.declined:
+                    continue                    # not a tunnel after all (see below)
+                if parent.uid is None:
+                    self._tunnel_seen(parent, ts)
             conn = table.packet(pkt)
-            if pkt.tunnel is not None and conn is not None:
-                pkt.tunnel.uid = conn.uid
-                self._udp_tunnel(pkt.tunnel, conn, ts)
+            tunnel = pkt.tunnel
+            if tunnel is not None and conn is not None:
+                if tunnel.kind == "Tunnel::TEREDO" and conn.services and \
+                        "teredo" not in conn.services:
+                    # Zeek's yielding_teredo_decapsulation: a connection another
+                    # analyzer already confirmed (a DNS reply that happens to look like
+                    # IPv6) is not decapsulated as Teredo.
+                    tunnel.declined = True
+                    continue
+                tunnel.uid = conn.uid
+                self._udp_tunnel(tunnel, conn, ts)
         pkts.clear()
 
     # -- tunnels --------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Defects the live tests ran into outside the live sensor's code, pinned as strict
-xfails: when one is fixed the test passes, xfail(strict) fails, and the mark goes."""
+"""Defects the live tests ran into outside the live sensor's code. Open ones are pinned
+as strict xfails (when one is fixed, xfail(strict) fails and the mark goes); fixed ones
+stay as regression tests."""
 
 import socket
 import struct
@@ -33,10 +34,6 @@ def _frame(src, dst, sport, dport, payload):
     return b"\x02" * 6 + b"\x04" * 6 + b"\x08\x00" + ip + udp
 
 
-@pytest.mark.xfail(strict=True, reason="decode/pipeline: a DNS reply of 41 bytes whose ID "
-                   "starts with 0x6 passes the Teredo check (IPv6 nibble, payload length "
-                   "= QDCOUNT 1); Zeek's yielding_teredo_decapsulation would not decapsulate "
-                   "a connection DNS already confirmed")
 def test_nxdomain_reply_with_id_0x6xxx_is_not_teredo():
     qname = b"\x07nothere\x0ashoestring\x04test\x00"
     query = struct.pack("!HHHHHH", 0x6000, 0x0100, 1, 0, 0, 0) + qname + b"\0\1\0\1"

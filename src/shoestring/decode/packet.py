@@ -52,7 +52,8 @@ class Tunnel:
     connection is a connection of its own and its uid is the tunnel's; for IP-level
     tunnels (IP-in-IP, GRE, ERSPAN) the tunnel is keyed by the outer addresses."""
 
-    __slots__ = ("kind", "src", "dst", "sport", "dport", "outer", "uid", "enclosing")
+    __slots__ = ("kind", "src", "dst", "sport", "dport", "outer", "uid", "enclosing",
+                 "declined")
 
     def __init__(self, kind: str, src: bytes, dst: bytes, sport: int = 0, dport: int = 0,
                  outer: Packet | None = None):
@@ -61,6 +62,7 @@ class Tunnel:
         self.outer = outer              # the outer UDP packet, for UDP-carried tunnels
         self.uid: str | None = None     # filled by the pipeline
         self.enclosing: Tunnel | None = None  # the tunnel this one runs inside
+        self.declined = False           # the pipeline decided it is no tunnel after all
 
 
 class Weird:
