@@ -107,6 +107,13 @@ def compact_closed(store, sealer: Sealer | None = None, before: float | None = N
     """Compact every closed day (ended before ``before``, default now), or just ``days``.
     The caller holds the store's writer lock."""
     before = time.time() if before is None else before
+    entries = None
+    if sealer is None:
+        # Not called by a writer (which did this when it opened): a crash between a
+        # ledger append and the signing of its day's head is finished here.
+        entries, _ = read_ledger(store.ledger_path)
+        sealer = Sealer(store, entries)
+        sealer.resign_unsigned(entries)
     recover(store)
     # The catalog says cheaply whether there is anything to do; the ledger itself (read
     # whole, once) is what the work is based on.
@@ -116,9 +123,9 @@ def compact_closed(store, sealer: Sealer | None = None, before: float | None = N
     outcome = Outcome()
     if not todo:
         return outcome
-    entries, _ = read_ledger(store.ledger_path)
+    if entries is None:
+        entries, _ = read_ledger(store.ledger_path)
     todo = [d for d in pending_days(_parquet(entries), before) if d in set(todo)]
-    sealer = sealer or Sealer(store, entries)
     session = f"compact-{int(time.time()):010x}-{uuid.uuid4().hex[:8]}"
     for day in todo:
         outcome.add(compact_day(store, sealer, day, entries, session))
