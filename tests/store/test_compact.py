@@ -26,6 +26,7 @@ from shoestring.store.ledger import read
 from shoestring.store.seal import Sealer, file_digest
 from shoestring.store.verify import verify
 
+from .gen import OfficeTraffic
 from .helpers import CAPTURES, build, import_capture
 
 REPO = Path(__file__).resolve().parents[2]
@@ -459,3 +460,26 @@ def test_query_and_search_list_again_when_compaction_replaced_their_files(store,
     assert query.run(store, "SELECT count(*) FROM conn", WHOLE).rows[0][0] == total
     assert sum(len(h.rows) for h in search.search(store, "10.1.0.12", WHOLE)) == host_hits
     assert len(calls) == 4
+
+
+def test_a_writer_compacts_each_day_in_the_background_as_its_clock_passes_midnight(
+        tmp_path, monkeypatch):
+    store = Store.create(tmp_path / "s")
+    start, days = CAPTURES[0][1], 2.5
+    real, threads = compact.compact_closed, []
+
+    def spy(*args, **kwargs):
+        import threading
+        threads.append((threading.current_thread().name, kwargs.get("days")))
+        return real(*args, **kwargs)
+    monkeypatch.setattr(compact, "compact_closed", spy)
+    import_capture(store, "long", start, 4, count=1500, span=days * 86400)
+    # Day 1 and 2 while the import ran (a thread), day 3 at its end.
+    background = [d for name, d in threads if name == "store-compaction"]
+    assert [d[0] for d in background] == store.day_dirs()[:2]
+    assert all(compact.is_daily(p) for p in parquet_paths(store))
+    report = verify(store)
+    assert report.ok, report.problems
+    expected = sum(1 for log, _ in OfficeTraffic(4).records(start, 1500, days * 86400)
+                   if log == "conn")
+    assert query.run(store, "SELECT count(*) FROM conn", WHOLE).rows[0][0] == expected

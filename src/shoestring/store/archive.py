@@ -21,6 +21,8 @@ from __future__ import annotations
 import calendar
 import gzip
 import hashlib
+import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -86,6 +88,7 @@ class StoreOutput:
         self.compaction = compaction
         self.compact_outcome = compact.Outcome()
         self._touched: set[str] = set()   # days this writer sealed files in
+        self._compactor: threading.Thread | None = None
         self.store = store if isinstance(store, Store) else Store.open(store)
         self.store.lock()
         config = self.store.config
@@ -183,6 +186,7 @@ class StoreOutput:
         fsync_dir(self.store.journal_dir)
         # Days before today are closed once the import ends (today may get more hours):
         # every such day, so an interrupted compaction or an older store catches up here.
+        self._join_compactor()
         self._compact(before=time.time(), every=True)
         self.store.unlock()
 
@@ -190,6 +194,7 @@ class StoreOutput:
         """Stop without sealing (the input failed): the next run resumes from the journal."""
         self.journal.flush(sync=True)
         self.journal.close()
+        self._join_compactor()
         self.store.unlock()
 
     # --- files ----------------------------------------------------------------------------
@@ -222,13 +227,16 @@ class StoreOutput:
                                              self.source, self.taken - kept, self.seg)
         self._rewrite_open()
         previous.unlink(missing_ok=True)
-        self._compact(before=clock)
+        self._compact(before=clock, background=True)
         self._maybe_prune(check_budget=True)
 
-    def _compact(self, before: float, every: bool = False) -> None:
+    def _compact(self, before: float, every: bool = False,
+                 background: bool = False) -> None:
         """Compact the days this writer touched (or, with ``every``, all days) that ended
         before ``before`` and hold no open file (their hourly files are sealed already,
-        so a crash here loses nothing)."""
+        so a crash here loses nothing). At a rotation it runs in a thread: a day's
+        compaction takes seconds (pyarrow releases the GIL), and the live sensor must
+        not stop taking records meanwhile. One runs at a time."""
         if not self.compaction:
             return
         open_days = {h.stem.split("/", 1)[0] for h in self._open.values()}
@@ -236,11 +244,32 @@ class StoreOutput:
                       if retention.day_start(d) + retention.DAY <= before)
         if not days and not every:
             return
-        outcome = compact.compact_closed(self.store, self.sealer, before=before,
-                                         days=None if every else days)
-        self.compact_outcome.add(outcome)
         # Tried once: a day left (a source not matching its seal) waits for verify.
         self._touched.difference_update(days)
+        self._join_compactor()
+        if background:
+            self._compactor = threading.Thread(target=self._run_compaction,
+                                               args=(before, days), daemon=True,
+                                               name="store-compaction")
+            self._compactor.start()
+        else:
+            self._run_compaction(before, None if every else days)
+
+    def _run_compaction(self, before: float, days: list[str] | None) -> None:
+        try:
+            self.compact_outcome.add(compact.compact_closed(
+                self.store, self.sealer, before=before, days=days))
+        except OSError as exc:
+            # The hourly copies stay live and sealed: queries still work, and the next
+            # close, `status` or `shoestring compact` tries again. Said, never silent.
+            problem = f"compaction of {', '.join(days or ['closed days'])} failed: {exc}"
+            self.compact_outcome.problems.append(problem)
+            print(f"shoestring: {problem}", file=sys.stderr)
+
+    def _join_compactor(self) -> None:
+        if self._compactor is not None:
+            self._compactor.join()
+            self._compactor = None
 
     def _rewrite_open(self) -> None:
         for handle in self._open.values():

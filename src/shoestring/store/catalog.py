@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 
 from .ledger import GENESIS_PREV, MAX_ENTRY_BYTES
@@ -104,8 +105,8 @@ def _load(path: Path) -> dict | None:
 
 def _save(path: Path, value: dict) -> None:
     # A cache: no fsync (a crash leaves the old catalog or none, and either is rebuilt
-    # from the ledger); a per-process temp name, as two queries may save at once.
-    temp = path.with_name(f"{path.name}.{os.getpid()}.part")
+    # from the ledger); a per-process and thread temp name, as two may save at once.
+    temp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.part")
     try:
         temp.write_text(json.dumps(value, separators=(",", ":")), encoding="utf-8")
         os.replace(temp, path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -50,9 +51,11 @@ def head_body(day: str, entry: dict, count: int, key_fp: str) -> dict:
 
 
 class Sealer:
-    """Appends entries and keeps every touched day's signed head current."""
+    """Appends entries and keeps every touched day's signed head current. Thread-safe:
+    a writer's compaction thread (archive.py) seals beside its hourly rotation."""
 
     def __init__(self, store, entries: list[dict]):
+        self._lock = threading.RLock()
         self.store = store
         self.ledger = Ledger(store.ledger_path)
         self.key = store.private_key()
@@ -60,6 +63,10 @@ class Sealer:
         self.day_counts = Counter(e["day"] for e in entries if e.get("day"))
 
     def record(self, entries: list[dict]) -> list[dict]:
+        with self._lock:
+            return self._record(entries)
+
+    def _record(self, entries: list[dict]) -> list[dict]:
         written = self.ledger.append(entries)
         last_by_day: dict[str, dict] = {}
         for entry in written:
@@ -71,6 +78,10 @@ class Sealer:
         return written
 
     def sign_day(self, day: str, entry: dict) -> None:
+        with self._lock:
+            self._sign_day(day, entry)
+
+    def _sign_day(self, day: str, entry: dict) -> None:
         body = head_body(day, entry, self.day_counts[day], self.key_fp)
         body["sig"] = keys.sign(self.key, HEAD_PURPOSE, body)
         write_atomic(self.store.heads_dir / f"{day}.json",
