@@ -15,6 +15,11 @@ The kernel ring (buffer_mb, 64 MiB by default) absorbs a deficit for a while, so
 trial must outlast it: at 860-byte frames 64 MiB is ~78,000 packets, under 10 s at any
 rate this machine can lose packets at. ``--buffer-mb`` makes it smaller to measure the
 sustained rate with shorter trials.
+
+``--capture-cost`` measures instead what getting packets into Python costs, per packet
+in CPU time, for the two ways capture/live.py could have been written: its own
+TPACKET_V3 ring (blocks repacked as the pipeline's pcap records) and libpcap through
+pcapy-ng (``pip install pcapy-ng``), with the same repacking RecordSource does.
 """
 
 from __future__ import annotations
@@ -72,6 +77,7 @@ def sender(frames: list[bytes], rate: int, seconds: float) -> tuple[int, float]:
     function is called in a child that entered it). Returns (sent, achieved rate)."""
     sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
     sock.bind((TX, 0))
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 22)
     send = sock.send
     total = int(rate * seconds)
     n = len(frames)
@@ -131,10 +137,7 @@ def trial(frames, rate: int, workers: int, seconds: float, buffer_mb: int) -> di
     pid = os.fork()
     if pid == 0:                                  # the sender enters the namespace
         os.close(r)
-        fd = os.open(f"/var/run/netns/{NS}", os.O_RDONLY)
-        import ctypes
-        if ctypes.CDLL(None, use_errno=True).setns(fd, 0x40000000) != 0:   # CLONE_NEWNET
-            os._exit(2)
+        _enter_namespace()
         sent, achieved = sender(frames, rate, seconds)
         os.write(w, f"{sent} {achieved}".encode())
         os._exit(0)
@@ -149,6 +152,106 @@ def trial(frames, rate: int, workers: int, seconds: float, buffer_mb: int) -> di
     subprocess.run(["rm", "-rf", logdir])
     return {"rate": rate, "sent": sent, "achieved": achieved, "dropped": dropped,
             "link": link, "proc": proc}
+
+
+def _enter_namespace() -> None:
+    import ctypes
+    fd = os.open(f"/var/run/netns/{NS}", os.O_RDONLY)
+    if ctypes.CDLL(None, use_errno=True).setns(fd, 0x40000000) != 0:   # CLONE_NEWNET
+        os._exit(2)
+
+
+def _receive(mode: str, count: int, ready) -> tuple[int, float]:
+    """Receive ``count`` packets on RX; (received, CPU seconds spent receiving).
+    ``ready()`` is called once the capture is open."""
+    import resource
+    import select
+    import struct
+
+    def cpu():
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+    got = 0
+    if mode == "tpacket":
+        from shoestring.capture.live import LiveCapture
+        cap = LiveCapture(RX)
+        cap.open()
+        poller = select.poll()
+        poller.register(cap.fileno(), select.POLLIN)
+        ready()
+        start = cpu()
+        deadline = time.monotonic() + 60
+        while got < count and time.monotonic() < deadline:
+            block = cap.read_block()
+            if block is None:
+                poller.poll(100)
+                continue
+            got += block[1]
+    else:
+        import pcapy
+        cap = pcapy.open_live(RX, 65535, 1, 100)
+        pack = struct.Struct("<IIII").pack
+        parts = []
+        ready()
+        start = cpu()
+        deadline = time.monotonic() + 60
+        while got < count and time.monotonic() < deadline:
+            header, data = cap.next()
+            if header is None or not data:
+                continue
+            sec, usec = header.getts()
+            # What RecordSource does for the pipeline: a record header per packet,
+            # one joined buffer per 1024 records.
+            parts.append(pack(sec, usec * 1000, len(data), header.getlen()))
+            parts.append(data)
+            if len(parts) >= 1024:
+                b"".join(parts)
+                parts = []
+            got += 1
+    return got, cpu() - start
+
+
+def capture_cost(frames, count: int, rate: int) -> list[str]:
+    lines = []
+    for mode in ("tpacket", "pcapy", "tpacket", "pcapy"):
+        if mode == "pcapy":
+            try:
+                import pcapy  # noqa: F401
+            except ImportError:
+                lines.append("pcapy-ng is not installed: pip install pcapy-ng")
+                continue
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.alarm(90)                    # pcap's next() can block: a hard bound
+            _enter_namespace()
+            got, spent = _receive(mode, count, lambda: os.write(w, b"r"))
+            os.write(w, f"{got} {spent}".encode())
+            os._exit(0)
+        os.close(w)
+        if os.read(r, 1) != b"r":               # the receiver's capture is open
+            os.waitpid(pid, 0)
+            lines.append(f"| {mode} | receiver failed | - | - |")
+            continue
+        spid = os.fork()
+        if spid == 0:
+            _enter_namespace()
+            sender(frames, rate, count / rate)
+            os._exit(0)
+        os.waitpid(spid, 0)
+        answer = os.read(r, 100).decode().split()
+        os.waitpid(pid, 0)
+        if len(answer) != 2:
+            lines.append(f"| {mode} | timed out | - | - |")
+            continue
+        got, spent = answer
+        got, spent = int(got), float(spent)
+        lines.append(f"| {'TPACKET_V3 (capture/live.py)' if mode == 'tpacket' else 'libpcap via pcapy-ng'} "
+                     f"| {got:,} of {count:,} | {spent:.3f} | {1e6 * spent / max(got, 1):.2f} |")
+        print(lines[-1], flush=True)
+    return lines
 
 
 def ladder(frames, workers, args, avg_bytes) -> tuple[list[dict], dict | None, str]:
@@ -185,6 +288,8 @@ def main(argv=None) -> int:
     ap.add_argument("--max-rate", type=int, default=400_000)
     ap.add_argument("--buffer-mb", type=int, default=64, help="kernel ring per worker")
     ap.add_argument("--record", action="store_true", help="append to bench/RESULTS.md")
+    ap.add_argument("--capture-cost", action="store_true",
+                    help="CPU per packet: TPACKET_V3 ring against libpcap (pcapy-ng)")
     args = ap.parse_args(argv)
     if os.geteuid() != 0:
         print("live_loss.py needs root (namespaces, AF_PACKET)", file=sys.stderr)
@@ -203,6 +308,23 @@ def main(argv=None) -> int:
     avg = sum(map(len, frames)) / len(frames)
     print(f"{len(frames):,} frames from {os.path.basename(path)}, {avg:,.0f} bytes average",
           flush=True)
+    if args.capture_cost:
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+        setup()
+        try:
+            rows = capture_cost(frames, 150_000, 30_000)
+        finally:
+            teardown()
+        lines = [f"### Getting packets into Python ({time.strftime('%Y-%m-%d', time.gmtime())})",
+                 "", "`sudo python bench/live_loss.py --capture-cost`: 150,000 frames of the "
+                 "office mix at 30,000/s onto a veth; CPU time of the receiving process "
+                 f"(load average {os.getloadavg()[0]:.2f}).", "",
+                 "| capture | received | CPU s | µs/packet |", "|---|---|---|---|", *rows]
+        print("\n".join(lines))
+        if args.record:
+            with open(os.path.join(HERE, "RESULTS.md"), "a", encoding="utf-8") as f:
+                f.write("\n" + "\n".join(lines) + "\n")
+        return 0
     results = {}
     # Killed with SIGTERM, still delete the namespace (finally runs on SystemExit).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
