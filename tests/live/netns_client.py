@@ -14,11 +14,7 @@ import struct
 def dns_query(server: str, name: str) -> dict:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.settimeout(3)
-    # IDs whose first nibble is 6 are avoided: a 41-byte DNS reply with such an ID
-    # passes the pipeline's Teredo check (IPv6 version nibble, payload length 1 =
-    # QDCOUNT) and conn.log's service reads "dns,teredo"; see
-    # tests/live/test_known_issues.py. Random otherwise.
-    qid = int.from_bytes(os.urandom(2), "big") & 0x5FFF
+    qid = int.from_bytes(os.urandom(2), "big")
     qname = b"".join(bytes([len(p)]) + p.encode() for p in name.split(".")) + b"\0"
     sock.sendto(struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + qname +
                 struct.pack("!HH", 1, 1), (server, 53))
