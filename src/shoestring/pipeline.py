@@ -13,6 +13,8 @@ from collections import Counter
 
 from typing import cast
 
+from mypy_extensions import mypyc_attr
+
 from .analyzers.base import Analyzer, AnalyzerSpec, ConnContext
 from .analyzers.detect import Detector
 from .decode.decoder import Decoder
@@ -56,6 +58,7 @@ class Stats:
         self.weirds = 0
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)    # the live sensor extends it
 class Pipeline:
     def __init__(self, output: LogOutput, *, ignore_checksums: bool = False,
                  analyzers: bool | set[str] = True, local_nets: LocalNets | None = None,
