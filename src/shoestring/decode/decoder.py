@@ -44,19 +44,10 @@ class Decoder:
         if decoder is None:
             weirds.append(Weird("unknown_link_type", str(linktype)))
             return
-        try:
-            found = decoder(frame, 0)
-        except (IndexError, struct.error):
-            weirds.append(Weird("truncated_link_header"))
-            return
-        etype, pos = found[0], found[1]
-        if etype is None:
-            if pos:
-                weirds.append(Weird(pos))
-            return
-        if len(found) > 2:
-            frame = frame[:found[2]]            # the link layer says where the packet ends
-        self.network(ts, etype, frame, pos, None, 0, out, weirds)
+        found = _link(decoder, frame, 0, weirds)
+        if found is not None:
+            etype, pos, frame = found
+            self.network(ts, etype, frame, pos, None, 0, out, weirds)
 
     # -- network layer ----------------------------------------------------------------
 
@@ -324,19 +315,28 @@ class Decoder:
                          out, weirds)
             return
         decoder = link.ethernet if kind == tunnels.INNER_ETHERNET else link.ieee80211
-        try:
-            found = decoder(data, pos)
-        except (IndexError, struct.error):
-            weirds.append(Weird("truncated_link_header"))
-            return
-        etype, where = found[0], found[1]
-        if etype is None:
-            if where:
-                weirds.append(Weird(where))
-            return
-        if len(found) > 2:
-            data = data[:found[2]]
-        self.network(ts, etype, data, where, tunnel, depth + 1, out, weirds)
+        found = _link(decoder, data, pos, weirds)
+        if found is not None:
+            etype, where, data = found
+            self.network(ts, etype, data, where, tunnel, depth + 1, out, weirds)
+
+
+def _link(decoder, frame: bytes, pos: int, weirds: list) -> tuple | None:
+    """Run a link-layer decoder: (ethertype, where the network layer starts, the frame
+    cut where the link layer says the packet ends), or None with the weird recorded."""
+    try:
+        found = decoder(frame, pos)
+    except (IndexError, struct.error):
+        weirds.append(Weird("truncated_link_header"))
+        return None
+    etype, where = found[0], found[1]
+    if etype is None:
+        if where:
+            weirds.append(Weird(where))
+        return None
+    if len(found) > 2:
+        frame = frame[:found[2]]
+    return etype, where, frame
 
 
 def _destination_options(opts: bytes, src: bytes, dst: bytes, weirds: list) -> bytes | None:
