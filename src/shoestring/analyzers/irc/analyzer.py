@@ -12,19 +12,18 @@ written (no schema yet).
 
 from __future__ import annotations
 
-from ..base import Analyzer, ConnContext
+from ..base import ConnContext
+from ..buffered import BufferedAnalyzer
 from . import consts as C
 from .parse import IrcParseError, next_line, parse_line
 
 
-class IrcAnalyzer(Analyzer):
+class IrcAnalyzer(BufferedAnalyzer):
     service = "irc"
 
     def __init__(self, ctx: ConnContext):
         super().__init__(ctx)
-        self.bufs = {True: bytearray(), False: bytearray()}
         self.invalid = 0
-        self.stopped = False
 
     def deliver(self, is_orig: bool, data: bytes, ts: float) -> None:
         if self.stopped or not data:
@@ -46,18 +45,6 @@ class IrcAnalyzer(Analyzer):
         if len(buf) > C.MAX_PENDING_LINE:
             self.ctx.weird("irc_line_size_exceeded", None, ts)
             buf.clear()
-
-    def gap(self, is_orig: bool, length: int, ts: float) -> None:
-        self._stop()                        # line boundaries are lost with the bytes
-
-    def finish(self, ts: float) -> None:
-        self._stop()
-
-    def _stop(self) -> None:
-        self.stopped = True
-        self.wants_more = False             # the connection may take the fast path
-        self.bufs[True].clear()
-        self.bufs[False].clear()
 
     def _line(self, is_orig: bool, line: bytes, buf: bytearray, end: int, ts: float) -> None:
         """One line; ``buf[end:]`` is what this side sent after it."""

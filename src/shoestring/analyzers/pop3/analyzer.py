@@ -14,22 +14,21 @@ from __future__ import annotations
 
 from collections import deque
 
-from ..base import Analyzer, ConnContext
+from ..base import ConnContext
+from ..buffered import BufferedAnalyzer
 from . import consts as C
 from .parse import (Command, Pop3ParseError, end_of_multiline, multiline, next_line,
                     parse_command, parse_status)
 
 
-class Pop3Analyzer(Analyzer):
+class Pop3Analyzer(BufferedAnalyzer):
     service = "pop3"
 
     def __init__(self, ctx: ConnContext):
         super().__init__(ctx)
-        self.bufs = {True: bytearray(), False: bytearray()}
         self.pending: deque[Command] = deque()
         self.in_multiline = False
         self.greeted = False
-        self.stopped = False
 
     def deliver(self, is_orig: bool, data: bytes, ts: float) -> None:
         if self.stopped or not data:
@@ -73,18 +72,6 @@ class Pop3Analyzer(Analyzer):
             else:
                 self.ctx.weird("pop3_line_too_long", str(len(buf)), ts)
                 buf.clear()
-
-    def gap(self, is_orig: bool, length: int, ts: float) -> None:
-        self._stop()
-
-    def finish(self, ts: float) -> None:
-        self._stop()
-
-    def _stop(self) -> None:
-        self.stopped = True
-        self.wants_more = False             # the connection may take the fast path
-        self.bufs[True].clear()
-        self.bufs[False].clear()
 
     def _command(self, line: bytes, ts: float) -> None:
         if not line:

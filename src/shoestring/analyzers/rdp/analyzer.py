@@ -21,7 +21,8 @@ Theory of operation (after Zeek's RDP analyzer, rdp-protocol.pac and rdp-analyze
 
 from __future__ import annotations
 
-from ..base import Analyzer, ConnContext
+from ..base import ConnContext
+from ..buffered import BufferedAnalyzer
 from ..x509 import CertificateCache, should_log
 from . import consts as C
 from .parse import (RdpParseError, gcc_blocks, mcs_user_data, parse_connect_request,
@@ -36,17 +37,15 @@ MISLABELLED_RSA = frozenset({"md5WithRSAEncryption", "sha1WithRSAEncryption"})
 MAX_FRAMES = 8
 
 
-class RdpAnalyzer(Analyzer):
+class RdpAnalyzer(BufferedAnalyzer):
     """RDP up to encryption: service, TLS hand-off, server certificates."""
 
     service = "rdp"
 
     def __init__(self, ctx: ConnContext):
         super().__init__(ctx)
-        self.bufs = {True: bytearray(), False: bytearray()}
         self.frames = {True: 0, False: 0}
         self.done = {True: False, False: False}     # this side's part is parsed
-        self.stopped = False                        # gave up, handed off or finished
         self.confirmed = False
 
     # -- the contract ------------------------------------------------------------------
@@ -74,20 +73,7 @@ class RdpAnalyzer(Analyzer):
             self.ctx.weird("RDP_analyzer_error", type(exc).__name__, ts)
             self._give_up(f"internal error: {type(exc).__name__}")
 
-    def gap(self, is_orig: bool, length: int, ts: float) -> None:
-        # Frame boundaries are lost with the bytes (Zeek's had_gap stops it too).
-        self._stop()
-
-    def finish(self, ts: float) -> None:
-        self._stop()
-
     # -- frames --------------------------------------------------------------------------
-    def _stop(self) -> None:
-        self.stopped = True
-        self.wants_more = False             # the connection may take the fast path
-        self.bufs[True].clear()
-        self.bufs[False].clear()
-
     def _give_up(self, reason: str) -> None:
         self._stop()
         self.ctx.violation(reason)

@@ -11,19 +11,18 @@ stanzas flow, server dialback), the analyzer stops, as Zeek's skips the rest.
 
 from __future__ import annotations
 
-from ..base import Analyzer, ConnContext
+from ..base import ConnContext
+from ..buffered import BufferedAnalyzer
 from . import consts as C
 from .parse import XmppParseError, parse_tag
 
 
-class XmppAnalyzer(Analyzer):
+class XmppAnalyzer(BufferedAnalyzer):
     service = "xmpp"
 
     def __init__(self, ctx: ConnContext):
         super().__init__(ctx)
-        self.bufs = {True: bytearray(), False: bytearray()}
         self.client_starttls = False
-        self.stopped = False
 
     def deliver(self, is_orig: bool, data: bytes, ts: float) -> None:
         if self.stopped or not data:
@@ -46,18 +45,6 @@ class XmppAnalyzer(Analyzer):
         except Exception as exc:            # noqa: BLE001 - an analyzer never raises out
             self.ctx.weird("XMPP_analyzer_error", type(exc).__name__, ts)
             self._stop()
-
-    def gap(self, is_orig: bool, length: int, ts: float) -> None:
-        self._stop()
-
-    def finish(self, ts: float) -> None:
-        self._stop()
-
-    def _stop(self) -> None:
-        self.stopped = True
-        self.wants_more = False             # the connection may take the fast path
-        self.bufs[True].clear()
-        self.bufs[False].clear()
 
     def _tag(self, is_orig: bool, name: str, buf: bytearray, end: int, ts: float) -> None:
         """One tag; ``buf[end:]`` is what this side sent after it."""
