@@ -38,7 +38,8 @@ UDP_FAST = struct.Struct("!HHHH")       # RFC 768
 NO_FAST_UDP_PORTS = frozenset(UDP_TUNNELS)
 
 PEER = "zeek"
-MAX_REMEMBERED_WEIRDS = 100_000     # flow weirds remembered for de-duplication               # weird.log's peer: Zeek's default peer description
+MAX_REMEMBERED_WEIRDS = 100_000     # flow weirds remembered for de-duplication
+MAX_FAILURE_REASON = 512            # analyzer.log's reason: an analyzer's text, bounded               # weird.log's peer: Zeek's default peer description
 
 # A signature match needs a few bytes; Zeek's PIA buffers the first 1 KiB per side.
 DPD_BUFFER = 1024
@@ -583,8 +584,15 @@ class _Context:
         # Zeek does not try a protocol again on a connection that violated it, and
         # marks the violation in conn.log's history with an X (once).
         conn.rejected = (conn.rejected or frozenset()) | {self.spec.name}
-        if self.confirmed and "X" not in conn.history:
-            conn.history += "X"
+        if self.confirmed:
+            if "X" not in conn.history:
+                conn.history += "X"
+            # analyzer.log, as Zeek 7+ writes it: violations of confirmed analyzers.
+            rec = conn.id_fields()
+            rec.update({"ts": conn.last, "analyzer_kind": "protocol",
+                        "analyzer_name": self.analyzer_name, "proto": self.proto,
+                        "failure_reason": reason[:MAX_FAILURE_REASON]})
+            self.pipeline.output.write("analyzer", rec)
 
     def new_id(self, prefix: str) -> str:
         return self.pipeline.ids.new(prefix)
