@@ -188,8 +188,10 @@ def _traffic(lab: Lab, tmp: Path) -> dict:
 
 
 def _sensor(lab: Lab, *args) -> subprocess.Popen:
+    if "--ntp-server" not in args:
+        args = ("--no-ntp", *args)
     sensor = lab.start(lab.sen, sys.executable, "-m", "shoestring.cli", "run", "-i",
-                       lab.span, "-C", "--no-ntp", *args)
+                       lab.span, "-C", *args)
     _wait_line(sensor, sensor.stderr, "capturing on", TIME_LIMIT_S)
     return sensor
 
@@ -268,12 +270,23 @@ def test_span_port_two_workers_into_the_store(lab, tmp_path):
     init = subprocess.run([sys.executable, "-m", "shoestring.cli", "init", "--store",
                            str(store)], capture_output=True, text=True, timeout=30)
     assert init.returncode == 0, init.stderr
-    sensor = _sensor(lab, "--workers", "2", "--store", str(store))
+    # The clock is checked against an SNTP responder on the sensor namespace's own
+    # loopback, 0.3 s ahead: synced, and every sealed file records it.
+    ntp = lab.start(lab.sen, sys.executable, str(HERE / "netns_ntp.py"), "--port", "12300",
+                    "--offset", "0.3")
+    _wait_line(ntp, ntp.stdout, "ready", TIME_LIMIT_S)
+    sensor = _sensor(lab, "--workers", "2", "--store", str(store), "--ntp-server",
+                     "127.0.0.1:12300")
     did = _traffic(lab, tmp_path)
     _stop(sensor)
     check_logs(store, did)
     peers = {s["peer"] for s in read_log(store, "stats")}
     assert peers == {"worker-1", "worker-2"}
+    (check,) = read_log(store, "ntp_check")
+    assert check["reachable"] == "T" and abs(float(check["offset"]) - 0.3) < 0.05
+    seals = [json.loads(line) for line in (store / "ledger.jsonl").read_text().splitlines()]
+    seals = [e for e in seals if e.get("kind") == "seal"]
+    assert seals and all(e["clock_sync"].startswith("synced: offset +0.3") for e in seals)
     verify = subprocess.run([sys.executable, "-m", "shoestring.cli", "verify", "--store",
                              str(store)], capture_output=True, text=True, timeout=30)
     assert verify.returncode == 0, verify.stdout + verify.stderr
