@@ -316,3 +316,63 @@ def test_span_port_one_worker_survives_interface_down_up(lab, tmp_path):
     assert res.returncode == 0, res.stderr
     from shoestring.capture.pcap import CaptureReader
     assert len(list(CaptureReader(str(cut)))) == 2 * len(did["dns"])
+
+
+def test_interface_deleted_and_created_again_is_reopened(tmp_path):
+    """The capture interface disappears (a USB NIC unplugged, a VM's tap recreated)
+    and comes back with a new index: the sensor retries with backoff, reopens it
+    (it kept CAP_NET_RAW for this) and captures what comes after."""
+    reason = _namespaces_usable()
+    if reason:
+        pytest.skip(reason)
+    tag = f"{os.getpid() % 100000}"
+    ns, cap, peer = f"ssr{tag}", f"ra{tag}", f"rb{tag}"
+
+    def make_pair():
+        _run("ip", "link", "add", cap, "netns", ns, "type", "veth", "peer", "name", peer,
+             "netns", ns)
+        _run("ip", "-n", ns, "addr", "add", "10.78.0.2/24", "dev", peer)
+        for dev in (cap, peer):
+            _run("ip", "-n", ns, "link", "set", dev, "up")
+        # A static neighbour: datagrams leave at once, no ARP to wait for.
+        _run("ip", "-n", ns, "neigh", "replace", "10.78.0.9", "lladdr",
+             "02:00:00:00:00:09", "dev", peer)
+
+    def send(port):
+        subprocess.run(["ip", "netns", "exec", ns, sys.executable, "-c",
+                        "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM);"
+                        f"s.sendto(b'after', ('10.78.0.9', {port}))"], check=True, timeout=10)
+
+    procs = []
+    try:
+        _run("ip", "netns", "add", ns)
+        _run("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
+             "net.ipv6.conf.default.disable_ipv6=1")
+        make_pair()
+        logs = tmp_path / "logs"
+        sensor = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-m",
+                                   "shoestring.cli", "run", "-i", cap, "-C", "--no-ntp",
+                                   "--logdir", str(logs)],
+                                  stderr=subprocess.PIPE, text=True)
+        procs.append(sensor)
+        _wait_line(sensor, sensor.stderr, "capturing on", TIME_LIMIT_S)
+        send(5001)
+        time.sleep(0.4)
+        _run("ip", "-n", ns, "link", "del", cap)           # takes its peer with it
+        _wait_line(sensor, sensor.stderr, f"{cap} disappeared", TIME_LIMIT_S)
+        time.sleep(1.2)                                    # at least one failed retry
+        make_pair()
+        _wait_line(sensor, sensor.stderr, f"{cap} captured again", TIME_LIMIT_S)
+        send(5002)
+        err = _stop(sensor)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=5)
+        _run("ip", "netns", "del", ns, check=False)
+    ports = sorted(int(c["id.resp_p"]) for c in read_log(logs, "conn"))
+    assert ports == [5001, 5002]
+    notes = [n["note"] for n in read_log(logs, "notice")]
+    assert notes[0] == "Capture::Interface_Down" and notes[-1] == "Capture::Interface_Up"
+    assert "Capture::Interface_Retry" in notes or "next try" in err
