@@ -357,10 +357,10 @@ class LiveSource:
         """Interfaces that vanished or were replaced are reopened with backoff."""
         now = time.monotonic()
         for cap in self.captures:
-            if cap.down and interface_up(cap.iface):
-                cap.down = False
-                self.on_event("up", cap, f"{cap.iface} is back up")
             if cap.sock is not None and not cap.gone():
+                if cap.down and interface_up(cap.iface):
+                    cap.down = False
+                    self.on_event("up", cap, f"{cap.iface} is back up")
                 continue
             next_try, delay = self._retry.get(cap.iface, (0.0, 1.0))
             if now < next_try:
@@ -374,8 +374,7 @@ class LiveSource:
                 cap.open()
             except Exception as exc:                               # noqa: BLE001
                 self._retry[cap.iface] = (now + delay, min(delay * 2, MAX_BACKOFF_S))
-                self.on_event("retry", cap, f"{cap.iface}: {exc}; next try in "
-                                            f"{delay:.0f} s")
+                self.on_event("retry", cap, f"{exc}; next try in {delay:.0f} s")
                 continue
             self._retry.pop(cap.iface, None)
             poller.register(cap.fileno(), select.POLLIN | select.POLLERR)
