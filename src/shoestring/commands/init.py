@@ -30,6 +30,7 @@ def run(args) -> int:
                                    allow_short_retention=args.allow_short_retention,
                                    compression=args.compression)
     store = Store.create(root, config)
+    _add_sensor_section(root / configmod.CONFIG_NAME)
     for warning in store.config.warnings:
         print(f"warning: {warning}")
     print(f"created the store {root} ({config.retention_days}-day retention, "
@@ -37,3 +38,15 @@ def run(args) -> int:
     print(f"public key: {store.keys_dir / 'store.pub'} (give it to whoever checks the store; "
           "keep store.key private)")
     return 0
+
+
+def _add_sensor_section(path) -> None:
+    """One commented file for the whole box: the live sensor's [sensor] settings follow
+    the store's (`shoestring run` reads them; the store ignores them)."""
+    from ..store.atomic import write_atomic
+    from .run import render_config
+
+    text = path.read_text(encoding="utf-8")
+    if "[sensor]" not in text:
+        write_atomic(path, (text + "\n# The live sensor (shoestring run).\n"
+                            + render_config()).encode())
