@@ -217,8 +217,13 @@ class StoreOutput:
                 or h.hour > clock]
         if not done:
             return
+        # The journal first, durably: a resumed import skips what the journal counts
+        # (base + lines), so it must count every record before the files holding them
+        # are sealed. Sealing first left the records taken since the last flush in
+        # sealed files but not in the journal: a kill -9 between the seal and this flush
+        # made the resumed import write them again (duplicates in a `.2` file).
+        self.journal.flush(sync=True)
         self._close_files(done)
-        self.journal.flush(sync=False)
         self.journal.close()
         previous = self.journal.path
         self.seg += 1
