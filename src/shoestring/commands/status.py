@@ -1,5 +1,6 @@
 """shoestring status: days covered and gaps, records and bytes per day by log, the disk the
-retention window needs at the current rate, and the last verify result. Closed days still
+retention window needs at the current rate, the last verify result, and the live
+sensor's newest health (rates, kernel drops, capture loss, memory). Closed days still
 held in hourly Parquet copies are compacted first (unless a writer holds the store)."""
 
 from __future__ import annotations
@@ -32,7 +33,17 @@ def run(args) -> int:
     if not args.no_compact:
         _compact(store)
     st = status(store)
-    print(as_json(st) if args.json else render(st, store.root))
+    from ..store import sensor_health
+
+    health = sensor_health.latest(store)
+    if args.json:
+        import json
+        doc = json.loads(as_json(st))
+        doc["sensor"] = health
+        print(json.dumps(doc, indent=2, default=str))
+    else:
+        print(render(st, store.root))
+        print("\n".join(sensor_health.render(health)))
     return 0
 
 
