@@ -116,9 +116,10 @@ class StoreOutput:
         self.skip = float("inf") if self.already_imported else progress
         self.skipped = 0
         self.seg = 0
+        # Whole, and superseding every old segment, before those are removed.
         self.journal = journal.SegmentWriter(self.store.journal_dir, self.session, source,
-                                             progress - kept, 0)
-        self._rewrite_open()
+                                             progress - kept, 0, self._open_lines(),
+                                             [path.name for path in old])
         for path in old:
             path.unlink(missing_ok=True)
         fsync_dir(self.store.journal_dir)
@@ -229,8 +230,8 @@ class StoreOutput:
         self.seg += 1
         kept = sum(len(h.lines) - len(h.own) for h in self._open.values())
         self.journal = journal.SegmentWriter(self.store.journal_dir, self.session,
-                                             self.source, self.taken - kept, self.seg)
-        self._rewrite_open()
+                                             self.source, self.taken - kept, self.seg,
+                                             self._open_lines(), [previous.name])
         previous.unlink(missing_ok=True)
         self._compact(before=clock, background=True)
         self._maybe_prune(check_budget=True)
@@ -276,12 +277,14 @@ class StoreOutput:
             self._compactor.join()
             self._compactor = None
 
-    def _rewrite_open(self) -> None:
+    def _open_lines(self) -> list[str]:
+        """The journal lines of the files still open (a new segment starts with them)."""
+        lines = []
         for handle in self._open.values():
             for i, line in enumerate(handle.lines):
                 prefix = journal.OWN_PREFIX if i in handle.own else ""
-                self.journal.pending.append(f"{prefix}{handle.log}\t{handle.stem}\t{line}")
-        self.journal.flush(sync=True)
+                lines.append(f"{prefix}{handle.log}\t{handle.stem}\t{line}")
+        return lines
 
     def _close_files(self, handles: list[_OpenFile], clock: float | None = None) -> None:
         if not handles:
@@ -327,12 +330,12 @@ class StoreOutput:
         """Finish what an earlier writer left open; adopt what this import will continue."""
         for day in self.store.day_dirs():
             remove_temps(self.store.root / day)
+        journal.remove_partial(self.store.journal_dir)
         paths = journal.list_segments(self.store.journal_dir)
+        segments = [s for s in map(journal.read_segment, paths) if s is not None]
         progress, adopted, finish = 0, {}, []
-        for path in paths:
-            segment = journal.read_segment(path)
-            if segment is None:
-                continue
+        # A superseded segment's open lines are in the one that replaced it: read once.
+        for segment in journal.live_segments(segments):
             mine = segment.source == self.source
             if mine and self.source is not None:
                 progress = max(progress, segment.base + segment.records)

@@ -7,6 +7,12 @@ start with ``!``. ``base`` is how many records of the source were taken before t
 segment, so ``base`` + record lines is exactly how far an interrupted import got.
 A line without its newline was cut by the crash and is dropped (that record was never
 flushed, so the resumed import writes it again: nothing lost, nothing twice).
+
+A new segment starts with the lines of the files still open (they move to it) and lists
+in its header (``supersedes``) the segments it replaces; it appears whole (temp file,
+fsync, rename) before those are removed. A kill -9 between the two leaves both on disk:
+recovery ignores the superseded ones, whose open lines the new segment holds already
+(reading both made a restart write those records twice).
 """
 
 from __future__ import annotations
@@ -20,6 +26,10 @@ from .atomic import fsync_dir
 
 SUFFIX = ".jnl"
 OWN_PREFIX = "!"
+# A segment being created; never read (renamed to its .jnl name once whole).
+TEMP_SUFFIX = SUFFIX + ".tmp"
+# Names a header may list as superseded (a hostile header names nothing else).
+MAX_SUPERSEDED = 10_000
 
 
 @dataclass
@@ -32,6 +42,7 @@ class Segment:
     # stem -> (log, [TSV lines], {indexes of the store's own lines}), in opening order.
     files: dict[str, tuple[str, list[str], set[int]]] = field(default_factory=dict)
     records: int = 0
+    supersedes: frozenset[str] = frozenset()
 
 
 def segment_name(session: str, seg: int) -> str:
@@ -50,7 +61,12 @@ def read_segment(path: Path) -> Segment | None:
         head = json.loads(lines[0][1:])
         segment = Segment(path, str(head["session"]), head.get("source"),
                           int(head["base"]), int(head["seg"]))
-    except (ValueError, KeyError, TypeError):
+        replaced = head.get("supersedes") or []
+        if isinstance(replaced, list):
+            segment.supersedes = frozenset(
+                name for name in replaced[:MAX_SUPERSEDED]
+                if isinstance(name, str) and name.endswith(SUFFIX) and "/" not in name)
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
     for line in lines[1:]:
         log, sep1, rest = line.partition("\t")
@@ -74,16 +90,39 @@ def list_segments(folder: Path) -> list[Path]:
     return sorted(folder.glob("*" + SUFFIX)) if folder.is_dir() else []
 
 
+def remove_partial(folder: Path) -> None:
+    """Delete segments a crash left half-created (never renamed: they replace nothing)."""
+    if folder.is_dir():
+        for temp in folder.glob("*" + TEMP_SUFFIX):
+            temp.unlink(missing_ok=True)
+
+
+def live_segments(segments: list[Segment]) -> list[Segment]:
+    """The segments recovery reads: those no other one on disk supersedes."""
+    replaced = set().union(*(s.supersedes for s in segments)) if segments else set()
+    return [s for s in segments if s.path.name not in replaced]
+
+
 class SegmentWriter:
     """Appends journal lines; the caller decides when to flush (at most once a second)."""
 
-    def __init__(self, folder: Path, session: str, source: str | None, base: int, seg: int):
+    def __init__(self, folder: Path, session: str, source: str | None, base: int, seg: int,
+                 lines: list[str] = (), supersedes: list[str] = ()):
+        """Create the segment whole: header and ``lines`` (the open files' lines it takes
+        over from the segments named in ``supersedes``), then rename it in."""
         self.path = folder / segment_name(session, seg)
-        header = json.dumps({"session": session, "source": source, "base": base, "seg": seg})
-        self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND,
-                          0o644)
-        self._write(("#" + header + "\n").encode())
-        os.fsync(self.fd)
+        header = json.dumps({"session": session, "source": source, "base": base, "seg": seg,
+                             "supersedes": sorted(supersedes)})
+        temp = self.path.with_name(self.path.name[:-len(SUFFIX)] + TEMP_SUFFIX)
+        self.fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND, 0o644)
+        try:
+            self._write(("#" + header + "\n" + "".join(lines)).encode(
+                "utf-8", "surrogateescape"))
+            os.fsync(self.fd)
+            os.replace(temp, self.path)
+        except BaseException:
+            os.close(self.fd)
+            raise
         fsync_dir(folder)
         self.pending: list[str] = []
 
