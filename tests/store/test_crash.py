@@ -111,3 +111,100 @@ def test_second_run_of_a_finished_import_writes_nothing(tmp_path):
     assert again.already_imported and sum(again.counts.values()) == 0
     assert stored_records(root) == before
     assert verify(Store.open(root)).ok
+
+
+class Killed(BaseException):
+    """Stands for kill -9 at one chosen step: the writer stops there, disk as it is."""
+
+
+def import_until_killed(root: Path, source: str, seed: int) -> None:
+    """Import until Killed is raised; leave the store as a kill -9 would (lock released,
+    journal not closed by the writer)."""
+    out = StoreOutput(root, source=source)
+    try:
+        for n, (log, record) in enumerate(OfficeTraffic(seed).records(START, COUNT, SPAN),
+                                          1):
+            out.write(log, record)
+            if n % 50 == 0:
+                out.flush()
+        out.close()
+    except Killed:
+        out.store.unlock()
+        return
+    raise AssertionError("the import was not killed")
+
+
+def test_kill_between_a_rotations_seal_and_head_resumes_exactly(tmp_path, monkeypatch):
+    """The first rotation's files are sealed in the ledger, then the writer dies (here:
+    before the day head is signed). The resumed import must skip every record in those
+    files, including the ones taken since the last flush (they were once sealed but not
+    journaled, and the resume wrote them again into a .2 file)."""
+    from shoestring.store import seal
+    root = tmp_path / "s"
+    Store.create(root)
+    real = seal.Sealer._sign_day
+
+    def sign_then_die(self, day, entry):
+        raise Killed                    # the first head signed follows the first seal
+
+    monkeypatch.setattr(seal.Sealer, "_sign_day", sign_then_die)
+    import_until_killed(root, "cap", 3)
+    monkeypatch.setattr(seal.Sealer, "_sign_day", real)
+    assert list((root / ".journal").glob("*.jnl"))
+    out = reimport(root, "cap", 3)
+    expected = expected_records(START, 3, COUNT, SPAN)
+    assert out.skipped > 0
+    assert out.skipped + sum(out.counts.values()) == sum(expected.values())
+    assert stored_records(root) == expected
+    assert not list(root.glob("*/*.2.log.gz"))
+    assert verify(Store.open(root)).ok
+
+
+def test_kill_between_a_new_segment_and_the_old_ones_removal(tmp_path, monkeypatch):
+    """A resumed import dies right after its first journal segment (holding the adopted
+    open files' lines) is in place, before the old segments are removed: the next resume
+    reads those lines once, not from both segments."""
+    from shoestring.store import archive
+    root = tmp_path / "s"
+    Store.create(root)
+    real = archive.StoreOutput.write
+    taken = [0]
+
+    def die_mid_hour(self, log, record):
+        taken[0] += 1
+        if taken[0] == 120:                 # within the first hour: files left open
+            raise Killed
+        real(self, log, record)
+
+    monkeypatch.setattr(archive.StoreOutput, "write", die_mid_hour)
+    import_until_killed(root, "cap", 5)
+    monkeypatch.setattr(archive.StoreOutput, "write", real)
+    old = list((root / ".journal").glob("*.jnl"))
+    assert old
+    real_unlink = Path.unlink
+
+    def die_at_journal_removal(self, *args, **kwargs):
+        if self.suffix == ".jnl" and self in old:
+            raise Killed
+        return real_unlink(self, *args, **kwargs)
+
+    locked = []
+    real_lock = Store.lock
+
+    def lock(self):
+        locked.append(self)
+        real_lock(self)
+
+    monkeypatch.setattr(Store, "lock", lock)
+    monkeypatch.setattr(Path, "unlink", die_at_journal_removal)
+    with pytest.raises(Killed):
+        StoreOutput(root, source="cap")
+    monkeypatch.setattr(Path, "unlink", real_unlink)
+    for store in locked:                             # the lock goes with the process
+        store.unlock()
+    assert len(list((root / ".journal").glob("*.jnl"))) == len(old) + 1
+    out = reimport(root, "cap", 5)
+    expected = expected_records(START, 5, COUNT, SPAN)
+    assert out.skipped + sum(out.counts.values()) == sum(expected.values())
+    assert stored_records(root) == expected
+    assert verify(Store.open(root)).ok
