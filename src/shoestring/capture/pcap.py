@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from .errors import NotACapture, TruncatedCapture
+from .errors import NotACapture
 
 BLOCK = 1 << 22                 # 4 MiB reads: few syscalls, bounded memory
 # A record claiming more than this is corrupt: no link type carries frames this large

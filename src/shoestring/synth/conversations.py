@@ -10,7 +10,6 @@ SSH, bulk transfers, port scans. Deterministic: every random choice comes from t
 from __future__ import annotations
 
 import email.utils
-import random
 import struct
 
 from . import dnswire, quicwire, tlswire

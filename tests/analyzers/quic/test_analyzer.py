@@ -5,7 +5,6 @@ Expected values are Zeek's own baselines for the same traces
 """
 
 import json
-import random
 from pathlib import Path
 
 import pytest

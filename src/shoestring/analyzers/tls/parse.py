@@ -16,7 +16,7 @@ import struct
 from typing import NamedTuple
 
 from .consts import (EXT_ALPN, EXT_EC_POINT_FORMATS, EXT_KEY_SHARE, EXT_PRE_SHARED_KEY,
-                     EXT_SERVER_NAME, EXT_SESSION_TICKET, EXT_SIGNATURE_ALGORITHMS,
+                     EXT_SERVER_NAME, EXT_SIGNATURE_ALGORITHMS,
                      EXT_SUPPORTED_GROUPS, EXT_SUPPORTED_VERSIONS, HRR_RANDOM)
 from .records import *  # noqa: F401,F403  (the record layer, re-exported)
 from .records import TLSParseError
