@@ -36,6 +36,9 @@ TCP_FAST = struct.Struct("!HHIIBBH")    # RFC 9293 §3.1, up to the window
 UDP_FAST = struct.Struct("!HHHH")       # RFC 768
 # UDP ports the general path must see: tunnels to decapsulate.
 NO_FAST_UDP_PORTS = frozenset(UDP_TUNNELS)
+# conn.log's service for the UDP connection that carries a tunnel ("vxlan", ...).
+TUNNEL_SERVICES = {kind: service for kind, service, _parse in UDP_TUNNELS.values()
+                   if kind != "Tunnel::GRE"}
 
 PEER = "zeek"
 MAX_REMEMBERED_WEIRDS = 100_000     # flow weirds remembered for de-duplication
@@ -257,11 +260,9 @@ class Pipeline:
     def _udp_tunnel(self, tunnel: Tunnel, conn: Conn, ts: float) -> None:
         if conn.tunnel is None:
             conn.tunnel = tunnel
-            from .decode.tunnels import UDP_TUNNELS
-            for kind, service, _parse in UDP_TUNNELS.values():
-                if kind == tunnel.kind:
-                    conn.add_service(service)
-                    break
+            service = TUNNEL_SERVICES.get(tunnel.kind)
+            if service is not None:
+                conn.add_service(service)
             self._tunnel_record(conn.uid, tunnel, ts, "Tunnel::DISCOVER", conn)
 
     def tunnel_from_analyzer(self, conn: Conn, kind: str, ts: float) -> None:
