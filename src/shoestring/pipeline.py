@@ -334,9 +334,10 @@ class Pipeline:
         reassembler.segment(is_orig, seq, data)
 
     def _datagram(self, conn: Conn, is_orig: bool, data: bytes, ts: float) -> None:
+        """A UDP datagram to analyze (payload() has attached analyzers by port first;
+        FastPath only brings connections that have been through it)."""
         analyzers = conn.analyzers
-        if analyzers is None:
-            analyzers = conn.analyzers = self._attach_by_port(conn)
+        assert analyzers is not None
         if not analyzers and data:
             self._attach_by_signature(conn, data, is_orig)
             analyzers = conn.analyzers

@@ -73,7 +73,6 @@ def _open_output(args, wanted):
 
 def run(args) -> int:
     wanted = _wanted_logs(args.logs)
-    readers = []
     for path in args.files:
         if path != "-" and not os.path.exists(path):
             raise UserError(f"{path}: no such file")
@@ -92,7 +91,6 @@ def run(args) -> int:
     try:
         for path in args.files:
             reader = CaptureReader(path)
-            readers.append(reader)
             _check_link_types(reader)
             _read_one(pipeline, reader, show_progress)
             if reader.error:

@@ -88,8 +88,7 @@ class Decoder:
         if total < hlen:
             weirds.append(Weird("bad_IP_len", src=src, dst=dst))
             return
-        header = frame[pos:pos + hlen]
-        if not self.ignore_checksums and not checksum.valid(header):
+        if not self.ignore_checksums and not checksum.valid(frame[pos:pos + hlen]):
             weirds.append(Weird("bad_IP_checksum", src=src, dst=dst))
             return
         body = frame[pos + hlen:pos + total]   # drops Ethernet padding
@@ -102,7 +101,7 @@ class Decoder:
                 return
             body = whole
             total = hlen + len(body)
-        self.transport(ts, src, dst, proto, total, body, total - hlen, header,
+        self.transport(ts, src, dst, proto, total, body, total - hlen,
                        parent, depth, out, weirds)
 
     def ipv6(self, ts, frame, pos, parent, depth, out, weirds) -> None:
@@ -115,7 +114,6 @@ class Decoder:
             return
         total = plen + 40                      # Zeek counts what the header claims
         data = frame[pos + 40:pos + total]
-        header = frame[pos:pos + 40]
         off = 0
         for _ in range(MAX_IPV6_EXT_HEADERS):
             if nxt in IPV6_EXT_GENERIC or nxt == IPV6_MOBILITY:
@@ -171,12 +169,12 @@ class Decoder:
         if nxt == IPV6_NO_NEXT:
             return
         body = data[off:]
-        self.transport(ts, src, dst, nxt, total, body, len(body), header,
+        self.transport(ts, src, dst, nxt, total, body, len(body),
                        parent, depth, out, weirds)
 
     # -- transport layer ----------------------------------------------------------------
 
-    def transport(self, ts, src, dst, proto, ip_len, body, body_len, ip_header,
+    def transport(self, ts, src, dst, proto, ip_len, body, body_len,
                   parent, depth, out, weirds) -> None:
         if proto in (IPIP, IPV6):
             self._ip_tunnel(ts, src, dst, proto, body, parent, depth, out, weirds)
@@ -186,7 +184,6 @@ class Decoder:
             return
         pkt = Packet(ts, src, dst, proto, ip_len)
         pkt.parent = parent
-        pkt.ip_hdr = ip_header
         if proto == TCP:
             if len(body) < 20:
                 weirds.append(Weird("truncated_header", "TCP", src, dst))

@@ -19,7 +19,7 @@ class Packet:
 
     __slots__ = ("ts", "src", "dst", "proto", "sport", "dport", "ip_len", "payload",
                  "payload_len", "flags", "seq", "ack", "win", "tcp_opts", "bad_checksum",
-                 "icmp_type", "icmp_code", "parent", "tunnel", "ip_hdr", "broken")
+                 "icmp_type", "icmp_code", "parent", "tunnel", "broken")
 
     def __init__(self, ts: float, src: bytes, dst: bytes, proto: int, ip_len: int):
         self.ts = ts
@@ -41,7 +41,6 @@ class Packet:
         self.icmp_code = -1
         self.parent: Tunnel | None = None   # the tunnel this packet arrived in
         self.tunnel: Tunnel | None = None   # set when this packet carries a tunnel
-        self.ip_hdr = b""
         self.broken: str | None = None  # a weird: the connection exists, the packet is dropped
 
 
