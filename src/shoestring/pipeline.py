@@ -566,13 +566,9 @@ class _Context:
     def weird(self, name: str, addl: str | None = None, ts: float | None = None,
               source: str | None = "") -> None:
         conn = self.conn
-        if conn.weirds is None:
-            conn.weirds = set()
-        if name in conn.weirds:
-            return
-        conn.weirds.add(name)
-        self.pipeline.weird(name, conn, conn.last if ts is None else ts, addl or "",
-                            self.analyzer_name if source == "" else source)
+        self.pipeline.table.conn_weird(conn, name, conn.last if ts is None else ts,
+                                       addl or "",
+                                       self.analyzer_name if source == "" else source)
 
     def confirm(self, service: str | None = None) -> None:
         self.confirmed = True

@@ -28,7 +28,7 @@ class Events:
     def conn_done(self, conn):
         self.done.append(conn)
 
-    def weird(self, name, conn, ts, addl=""):
+    def weird(self, name, conn, ts, addl="", source=None):
         self.weirds.append(name)
 
 

@@ -38,7 +38,8 @@ class FlowEvents(Protocol):
         """Payload to analyze; for TCP ``seq`` is its relative sequence number, or -1
         when TCP says it must not be delivered (RST data, misordered)."""
     def conn_done(self, conn: Conn) -> None: ...
-    def weird(self, name: str, conn: Conn | None, ts: float, addl: str = "") -> None: ...
+    def weird(self, name: str, conn: Conn | None, ts: float, addl: str = "",
+              source: str | None = None) -> None: ...
 
 
 class ConnTable:
@@ -219,16 +220,17 @@ class ConnTable:
         self.open -= 1
         self.events.conn_done(conn)
 
-    def conn_weird(self, conn: Conn, name: str, ts: float, addl: str = "") -> None:
+    def conn_weird(self, conn: Conn, name: str, ts: float, addl: str = "",
+                   source: str | None = None) -> None:
         """A weird about ``conn``, logged once per connection and name, as Zeek's
-        default (Weird::ACTION_LOG_PER_CONN) does."""
+        default (Weird::ACTION_LOG_PER_CONN) does (analyzers' weirds come here too)."""
         if conn.weirds is None:
             conn.weirds = {name}
         elif name in conn.weirds:
             return
         else:
             conn.weirds.add(name)
-        self.events.weird(name, conn, ts, addl)
+        self.events.weird(name, conn, ts, addl, source)
 
     # -- time --------------------------------------------------------------------------
 
