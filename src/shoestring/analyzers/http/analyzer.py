@@ -16,7 +16,6 @@ reply), which is the order Zeek sees on real captures.
 from __future__ import annotations
 
 import binascii
-import inspect
 from collections import deque
 
 from ..base import Analyzer, ConnContext
@@ -29,17 +28,6 @@ from .multipart import Multipart, boundary_of
 from .parse import (BAD_LINE, BODY, BODY_GAP, BODY_NOT_EXPECTED, DONE, HEADER, HEADERS_DONE,
                     NEED_DATA, REPLY, REQUEST, S_BODY_CLOSE, S_BODY_LINES, S_NOTHING, S_RAW09,
                     S_TUNNEL, WEIRD, ConnFlags, HttpStream)
-
-
-def _script_weird(ctx: ConnContext):
-    """ctx.weird for the weirds Zeek raises from its scripts, whose source is unset."""
-    try:
-        takes_source = "source" in inspect.signature(ctx.weird).parameters
-    except (TypeError, ValueError):
-        takes_source = False
-    if takes_source:
-        return lambda name, addl, ts: ctx.weird(name, addl, ts, source=None)
-    return ctx.weird
 
 
 def _new_record(ctx: ConnContext, ts: float, depth: int) -> dict:
@@ -74,7 +62,6 @@ class HttpAnalyzer(BodyFiles, Analyzer):
     def __init__(self, ctx: ConnContext):
         super().__init__(ctx)
         self.flags = ConnFlags()
-        self.script_weird = _script_weird(ctx)
         self.streams = (HttpStream(False, self.flags), HttpStream(True, self.flags))
         self.pending: dict[int, dict] = {}
         self.cur_req = self.cur_resp = self.depth = 0
@@ -99,6 +86,10 @@ class HttpAnalyzer(BodyFiles, Analyzer):
         self.mp: list = [None, None]     # multipart splitter of the current body
 
     # --- the contract ---------------------------------------------------------------
+    def script_weird(self, name: str, addl: str | None, ts: float) -> None:
+        """A weird Zeek raises from its scripts: weird.log's source is unset for those."""
+        self.ctx.weird(name, addl, ts, source=None)
+
     def deliver(self, is_orig: bool, data: bytes, ts: float) -> None:
         if self.dead or not data:
             return
