@@ -331,6 +331,13 @@ class Pipeline:
             reassembler = conn.reassembler = StreamReassembler(
                 lambda o, d, c=conn: self._stream(c, o, d),
                 lambda o, n, c=conn: self._gap(c, o, n))
+        side = reassembler.orig if is_orig else reassembler.resp
+        if seq == side.next and not side.pending:
+            # In order with nothing waiting, as nearly every segment is: straight to
+            # the analyzers, without the reassembler's and its callback's calls.
+            self._stream(conn, is_orig, data)
+            side.next = seq + len(data)
+            return
         reassembler.segment(is_orig, seq, data)
 
     def _datagram(self, conn: Conn, is_orig: bool, data: bytes, ts: float) -> None:

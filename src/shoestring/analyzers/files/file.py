@@ -70,6 +70,19 @@ class FileTransfer:
         self.seen_bytes += len(data)
         if offset is None:
             offset = self._next
+        if offset == self._next and self._sniffed and self._hash_ok and not self._ooo:
+            # The common case, spelled out: the next bytes of a file whose type is
+            # known, nothing waiting behind a hole (this runs for each body segment).
+            md5, sha1, sha256 = self._hashes
+            md5.update(data)
+            sha1.update(data)
+            sha256.update(data)
+            end = self._next = offset + len(data)
+            if end > self._max_end:
+                self._max_end = end
+            if self.total_bytes is not None and end >= self.total_bytes:
+                self.end(ts)
+            return
         end = offset + len(data)
         self._max_end = max(self._max_end, end)
         if offset == self._next:

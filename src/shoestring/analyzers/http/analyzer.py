@@ -94,7 +94,17 @@ class HttpAnalyzer(BodyFiles, Analyzer):
         if self.dead or not data:
             return
         try:
-            self.streams[is_orig].receive_data(data)
+            stream = self.streams[is_orig]
+            taken = stream.take_body(data)
+            if taken:
+                # Body bytes straight to the file: most segments of an HTTP
+                # connection are this, and the event queue costs more than hashing.
+                self._body(is_orig, data if taken == len(data) else data[:taken], ts)
+                if taken == len(data) and not stream.pending:
+                    return
+                data = data[taken:]
+            if data:
+                stream.receive_data(data)
             self._drain(is_orig, ts)
         except Exception as e:     # noqa: BLE001 - an analyzer never raises out
             self._internal_error(e, ts)
