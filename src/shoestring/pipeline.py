@@ -470,6 +470,9 @@ class Pipeline:
         # A connection another one announced (FTP's data channels) gets the analyzer
         # that announcement asks for, and nothing else.
         for spec in self.detector.expecting:
+            holder = spec.extra.get("expected_in")
+            if holder is not None and not self._shared.get(holder):
+                continue                # nothing announced: skip the per-connection hook
             analyzer = spec.extra["expected"](cast(ConnContext, _Context(self, conn, spec)),
                                               conn.start)
             if analyzer is not None:

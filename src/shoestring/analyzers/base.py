@@ -104,4 +104,8 @@ class AnalyzerSpec:
     #: signature(first payload bytes, is_orig) -> True when the payload looks like this
     #: protocol (dynamic protocol detection on any port). None: ports only.
     signature: Callable[[bytes, bool], bool] | None = None
+    #: Optional hooks: "expected"(ctx, ts) -> Analyzer | None is asked about every new
+    #: connection before detection (connections another announced, as FTP data);
+    #: "expected_in" names the shared() object that holds the announcements, so the
+    #: hook is skipped while it is absent or empty; "udp_inactivity_timeout".
     extra: dict = field(default_factory=dict)

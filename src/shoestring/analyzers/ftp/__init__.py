@@ -31,7 +31,9 @@ def expected_data_analyzer(ctx: ConnContext, ts: float) -> Analyzer | None:
 
 # Zeek registers 21/tcp and 2811/tcp (GridFTP); dpd.sig matches USER/PASS and "220".
 SPEC = AnalyzerSpec(name="ftp", factory=FtpAnalyzer, tcp_ports=frozenset({21, 2811}),
-                    signature=looks_like_ftp, extra={"expected": expected_data_analyzer})
+                    signature=looks_like_ftp, extra={"expected": expected_data_analyzer,
+                           # the hook runs only while this shared object holds any
+                           "expected_in": "ftp-data"})
 
 __all__ = ["SPEC", "FtpAnalyzer", "FtpDataAnalyzer", "ExpectedChannels",
            "expected_data_analyzer"]

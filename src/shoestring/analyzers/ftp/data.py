@@ -57,6 +57,9 @@ class ExpectedChannels:
     def forget(self, resp_h: str, resp_p: int) -> None:
         self.table.pop((resp_h, resp_p), None)
 
+    def __len__(self) -> int:
+        return len(self.table)
+
 
 class FtpDataAnalyzer(Analyzer):
     """One data connection: its bytes are one file (Zeek's FTP_DATA file source)."""
