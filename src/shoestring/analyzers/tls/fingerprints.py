@@ -4,7 +4,9 @@ Only JA4 itself is here: the other JA4+ methods (JA4S, JA4H, JA4X, ...) carry a 
 that forbids selling them, so the project leaves them out.
 
 Pure functions over parse.ClientHello / parse.ServerHello, shared by the TLS and QUIC
-analyzers; once per connection, so clarity beats speed here.
+analyzers. They run once per connection, which on a busy sensor is thousands of times a
+second for the same few client builds: results are cached by the hello's raw inputs
+(``fp_key``) and decimal/hex renderings of code points come from per-process tables.
 """
 
 from __future__ import annotations
@@ -22,31 +24,88 @@ JA4_VERSIONS = {0x0304: "13", 0x0303: "12", 0x0302: "11", 0x0301: "10", 0x0300: 
                 0x0002: "s2", 0xFEFF: "d1", 0xFEFD: "d2", 0xFEFC: "d3"}
 
 
+class _Text(dict):
+    """int -> its text, made on first use: the few dozen code points real hellos use
+    are formatted once per process instead of once per hello. Only u16 values are kept
+    (code points, point formats), so the table can never exceed 65,536 entries."""
+
+    __slots__ = ("fmt",)
+
+    def __init__(self, fmt: str):
+        super().__init__()
+        self.fmt = fmt
+
+    def __missing__(self, key: int) -> str:
+        text = format(key, self.fmt)
+        if 0 <= key <= 0xFFFF:
+            self[key] = text
+        return text
+
+
+_DEC = _Text("d")
+_HEX4 = _Text("04x")
+
+#: Distinct hellos whose fingerprints are kept: clients repeat their hello shape on every
+#: connection (one per browser/library build), so a few thousand cover a network; when
+#: full the cache is emptied rather than tracked per entry (it refills in one pass).
+MAX_CACHED_HELLOS = 4096
+_JA3_CACHE: dict[tuple, tuple[str, str]] = {}
+_JA4_CACHE: dict[tuple, str] = {}
+_JA3S_CACHE: dict[tuple, tuple[str, str]] = {}
+
+
+def _remember(cache: dict, key, value):
+    if len(cache) >= MAX_CACHED_HELLOS:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
 def _dash(values) -> str:
-    return "-".join(str(v) for v in values)
+    return "-".join(map(_DEC.__getitem__, values))
+
+
+def _ext_types(hello) -> tuple[int, ...] | list[int]:
+    types = hello.ext_types
+    return types if types is not None else [t for t, _ in hello.extensions]
 
 
 def ja3(ch: ClientHello) -> tuple[str, str]:
     """(JA3 string, its MD5): SSLVersion,Ciphers,Extensions,EllipticCurves,PointFormats in
-    decimal, GREASE values dropped (salesforce/ja3 README)."""
+    decimal, GREASE values dropped (salesforce/ja3 README). Cached by the hello's raw
+    inputs (``fp_key``) when it came from the parser."""
+    key = ch.fp_key
+    if key is not None:
+        hit = _JA3_CACHE.get(key)
+        if hit is not None:
+            return hit
+    grease = GREASE
     text = ",".join((
-        str(ch.legacy_version),
-        _dash(c for c in ch.cipher_suites if c not in GREASE),
-        _dash(t for t, _ in ch.extensions if t not in GREASE),
-        _dash(g for g in ch.supported_groups if g not in GREASE),
+        _DEC[ch.legacy_version],
+        _dash([c for c in ch.cipher_suites if c not in grease]),
+        _dash([t for t in _ext_types(ch) if t not in grease]),
+        _dash([g for g in ch.supported_groups if g not in grease]),
         _dash(ch.ec_point_formats),
     ))
-    return text, hashlib.md5(text.encode()).hexdigest()
+    value = text, hashlib.md5(text.encode()).hexdigest()
+    return value if key is None else _remember(_JA3_CACHE, key, value)
 
 
 def ja3s(sh: ServerHello) -> tuple[str, str]:
     """(JA3S string, its MD5): SSLVersion,Cipher,Extensions of the ServerHello, decimal."""
+    key = None
+    if sh.ext_types is not None:
+        key = (sh.legacy_version, sh.cipher_suite, sh.ext_types)
+        hit = _JA3S_CACHE.get(key)
+        if hit is not None:
+            return hit
     text = ",".join((
-        str(sh.legacy_version),
-        str(sh.cipher_suite),
-        _dash(t for t, _ in sh.extensions if t not in GREASE),
+        _DEC[sh.legacy_version],
+        _DEC[sh.cipher_suite],
+        _dash([t for t in _ext_types(sh) if t not in GREASE]),
     ))
-    return text, hashlib.md5(text.encode()).hexdigest()
+    value = text, hashlib.md5(text.encode()).hexdigest()
+    return value if key is None else _remember(_JA3S_CACHE, key, value)
 
 
 def _sha12(text: str) -> str:
@@ -67,17 +126,28 @@ def _alpn_code(alpn: list[str]) -> str:
 
 
 def ja4(ch: ClientHello, transport: str = "t") -> str:
-    """The JA4 client fingerprint ``a_b_c``; ``transport``: "t" TCP, "q" QUIC, "d" DTLS."""
-    versions = [v for v in ch.supported_versions if v not in GREASE]
+    """The JA4 client fingerprint ``a_b_c``; ``transport``: "t" TCP, "q" QUIC, "d" DTLS.
+    Cached by (transport, the hello's raw inputs) when the hello came from the parser."""
+    key = ch.fp_key
+    if key is not None:
+        key = (transport, key)
+        hit = _JA4_CACHE.get(key)
+        if hit is not None:
+            return hit
+    grease, hex4 = GREASE, _HEX4.__getitem__
+    versions = [v for v in ch.supported_versions if v not in grease]
     version = JA4_VERSIONS.get(max(versions) if versions else ch.legacy_version, "00")
-    ciphers = [c for c in ch.cipher_suites if c not in GREASE]
-    exts = [t for t, _ in ch.extensions if t not in GREASE]
+    ciphers = [c for c in ch.cipher_suites if c not in grease]
+    exts = [t for t in _ext_types(ch) if t not in grease]
     part_a = (f"{transport}{version}{'d' if ch.server_name is not None else 'i'}"
               f"{min(len(ciphers), 99):02d}{min(len(exts), 99):02d}{_alpn_code(ch.alpn)}")
-    part_b = _sha12(",".join(f"{c:04x}" for c in sorted(ciphers)))
-    ext_text = ",".join(f"{t:04x}" for t in sorted(exts) if t not in (EXT_SERVER_NAME, EXT_ALPN))
-    sigs = ",".join(f"{s:04x}" for s in ch.signature_algorithms)
+    ciphers.sort()
+    part_b = _sha12(",".join(map(hex4, ciphers)))
+    exts.sort()
+    ext_text = ",".join([hex4(t) for t in exts if t != EXT_SERVER_NAME and t != EXT_ALPN])
+    sigs = ",".join(map(hex4, ch.signature_algorithms))
     if ext_text and sigs:
         ext_text = f"{ext_text}_{sigs}"
     part_c = _sha12(ext_text)
-    return f"{part_a}_{part_b}_{part_c}"
+    value = f"{part_a}_{part_b}_{part_c}"
+    return value if key is None else _remember(_JA4_CACHE, key, value)

@@ -55,6 +55,9 @@ class ClientHello(NamedTuple):
     bad_extensions: list[int]                # extensions whose body did not parse
     sslv2: bool = False
     cookie: bytes | None = None              # DTLS HelloVerifyRequest cookie echo
+    ext_types: tuple[int, ...] | None = None  # extension types in wire order (parsed hellos)
+    #: JA3/JA4's inputs as raw bytes (parsed hellos): the fingerprints' cache key
+    fp_key: tuple | None = None
 
 
 class ServerHello(NamedTuple):
@@ -74,6 +77,7 @@ class ServerHello(NamedTuple):
     psk_selected: bool                       # pre_shared_key extension present
     bad_extensions: list[int]
     sslv2: bool = False
+    ext_types: tuple[int, ...] | None = None  # extension types in wire order (parsed hellos)
 
     @property
     def version(self) -> int:
@@ -103,11 +107,26 @@ def _vec16(body: bytes, off: int, what: str) -> tuple[bytes, int]:
     return body[off + 2:off + 2 + n], off + 2 + n
 
 
+#: struct.Struct per u16-list length seen (a hello's lists are short; the formats are
+#: compiled once instead of parsed from a fresh format string every call).
+_U16_LISTS: dict[int, struct.Struct] = {}
+#: Longest list whose Struct is kept: a u16 list inside a bounded handshake message.
+_U16_LIST_CACHED = 512
+
+
 def u16_list(data: bytes) -> list[int]:
     """A packed list of big-endian u16 (odd trailing byte is an error)."""
-    if len(data) & 1:
+    n = len(data)
+    if n & 1:
         raise TLSParseError("odd-length u16 list")
-    return list(struct.unpack(f">{len(data) // 2}H", data))
+    if not n:
+        return []
+    fmt = _U16_LISTS.get(n)
+    if fmt is None:
+        fmt = struct.Struct(f">{n // 2}H")
+        if n <= _U16_LIST_CACHED:
+            _U16_LISTS[n] = fmt
+    return list(fmt.unpack(data))
 
 
 def _text(raw: bytes) -> str:
@@ -116,29 +135,51 @@ def _text(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
-def parse_extensions(body: bytes, off: int) -> list[tuple[int, bytes]]:
-    """The extensions block at ``off`` (absent = empty; RFC 8446 §4.1.2)."""
-    if off == len(body):
-        return []
-    block, end = _vec16(body, off, "extensions")
-    if end != len(body):
+def _extensions(body: bytes, off: int) -> tuple[list[tuple[int, bytes]], tuple[int, ...]]:
+    """(extensions, their types) of the block at ``off``. Bounds are checked inline and
+    ``_need`` is only called to raise: this loop runs for every extension of every hello."""
+    n = len(body)
+    if off == n:
+        return [], ()
+    if off + 2 > n:
+        _need(body, off, 2, "extensions")
+    end = off + 2 + ((body[off] << 8) | body[off + 1])
+    if end > n:
+        _need(body, off + 2, end - off - 2, "extensions")
+    if end != n:
         # Trailing bytes after the extensions: tolerated by most stacks, but not ours to guess.
-        raise TLSParseError(f"{len(body) - end} bytes after extensions")
-    exts = []
-    pos, n = 0, len(block)
-    while pos < n:
+        raise TLSParseError(f"{n - end} bytes after extensions")
+    exts: list[tuple[int, bytes]] = []
+    types: list[int] = []
+    append, type_append, unpack = exts.append, types.append, U16_U16.unpack_from
+    pos, base = off + 2, off + 2          # offsets in body; errors report block offsets
+    while pos < end:
         if len(exts) >= MAX_EXTENSIONS:
             raise TLSParseError("too many extensions")
-        _need(block, pos, 4, "extension header")
-        etype, elen = U16_U16.unpack_from(block, pos)
-        _need(block, pos + 4, elen, "extension body")
-        exts.append((etype, block[pos + 4:pos + 4 + elen]))
-        pos += 4 + elen
-    return exts
+        if pos + 4 > end:
+            _need(body[base:end], pos - base, 4, "extension header")
+        etype, elen = unpack(body, pos)
+        nxt = pos + 4 + elen
+        if nxt > end:
+            _need(body[base:end], pos - base + 4, elen, "extension body")
+        append((etype, body[pos + 4:nxt]))
+        type_append(etype)
+        pos = nxt
+    return exts, tuple(types)
+
+
+def parse_extensions(body: bytes, off: int) -> list[tuple[int, bytes]]:
+    """The extensions block at ``off`` (absent = empty; RFC 8446 §4.1.2)."""
+    return _extensions(body, off)[0]
 
 
 def parse_server_names(data: bytes) -> list[str]:
     """server_name's ServerNameList: the host_name entries (RFC 6066 §3)."""
+    n = len(data)
+    # The usual list: one host_name entry spanning the whole extension.
+    if n >= 5 and data[2] == 0 and ((data[0] << 8) | data[1]) == n - 2 \
+            and ((data[3] << 8) | data[4]) == n - 5:
+        return [_text(data[5:])]
     block, end = _vec16(data, 0, "server_name list")
     if end != len(data):
         raise TLSParseError("server_name: trailing bytes")
@@ -154,31 +195,72 @@ def parse_server_names(data: bytes) -> list[str]:
 
 def parse_alpn(data: bytes) -> list[str]:
     """ALPN's ProtocolNameList (RFC 7301 §3.1)."""
-    block, end = _vec16(data, 0, "alpn list")
-    if end != len(data):
+    n = len(data)
+    if n < 2:
+        _need(data, 0, 2, "alpn list")
+    end = 2 + ((data[0] << 8) | data[1])
+    if end > n:
+        _need(data, 2, end - 2, "alpn list")
+    if end != n:
         raise TLSParseError("alpn: trailing bytes")
-    protos, pos = [], 0
-    while pos < len(block):
-        name, pos = _vec8(block, pos, "alpn name")
-        protos.append(_text(name))
+    protos, pos = [], 2
+    while pos < n:
+        nxt = pos + 1 + data[pos]
+        if nxt > n:
+            _need(data[2:], pos - 1, nxt - pos - 1, "alpn name")
+        protos.append(_text(data[pos + 1:nxt]))
+        pos = nxt
     return protos
 
 
 def _key_share_groups(data: bytes) -> list[int]:
     """The groups of a client KeyShareClientHello (RFC 8446 §4.2.8)."""
     block, _ = _vec16(data, 0, "key_share list")
-    groups, pos = [], 0
-    while pos < len(block):
-        _need(block, pos, 2, "key_share group")
-        (group,) = U16.unpack_from(block, pos)
-        _, pos = _vec16(block, pos + 2, "key_share key")
+    groups, pos, n = [], 0, len(block)
+    while pos < n:
+        if pos + 4 > n:          # group and key length (either may be what is missing)
+            _need(block, pos, 2, "key_share group")
+            _need(block, pos + 2, 2, "key_share key")
+        group, klen = U16_U16.unpack_from(block, pos)
+        pos += 4 + klen
+        if pos > n:
+            _need(block, pos - klen, klen, "key_share key")
         groups.append(group)
     return groups
 
 
+#: Client-hello extensions whose bodies the logs or fingerprints read; the others are kept
+#: raw and never looked into.
+_CH_PARSED = frozenset({EXT_SERVER_NAME, EXT_ALPN, EXT_SUPPORTED_VERSIONS, EXT_SUPPORTED_GROUPS,
+                        EXT_EC_POINT_FORMATS, EXT_SIGNATURE_ALGORITHMS, EXT_KEY_SHARE})
+
+
+def _u16_vec(data: bytes, width: int, what: str) -> bytes:
+    """The payload of an opaque vector with a ``width``-byte length at the start of
+    ``data`` (the rest is ignored, as before); checked inline, ``_need`` raises."""
+    n = len(data)
+    if width == 1:
+        if n < 1:
+            _need(data, 0, 1, what)
+        end = 1 + data[0]
+    else:
+        if n < 2:
+            _need(data, 0, 2, what)
+        end = 2 + ((data[0] << 8) | data[1])
+    if end > n:
+        _need(data, width, end - width, what)
+    return data[width:end]
+
+
 def parse_client_hello(body: bytes, dtls: bool = False) -> ClientHello:
-    """A ClientHello's body (after the handshake header). ``dtls``: RFC 6347 §4.2.1 cookie."""
-    _need(body, 0, 34, "client_hello version/random")
+    """A ClientHello's body (after the handshake header). ``dtls``: RFC 6347 §4.2.1 cookie.
+
+    Speed: one per TLS/QUIC connection, so the fixed part is read with inline bounds
+    checks (``_need`` only raises), and only the extensions the logs and fingerprints read
+    are looked into. ``fp_key`` holds the raw inputs of JA3/JA4 for their cache."""
+    n = len(body)
+    if n < 34:
+        _need(body, 0, 34, "client_hello version/random")
     version, random = VERSION_RANDOM.unpack_from(body, 0)
     session_id, off = _vec8(body, 34, "session_id")
     if len(session_id) > 32:
@@ -186,48 +268,73 @@ def parse_client_hello(body: bytes, dtls: bool = False) -> ClientHello:
     cookie = None
     if dtls:
         cookie, off = _vec8(body, off, "dtls cookie")
-    suites_raw, off = _vec16(body, off, "cipher_suites")
-    comp, off = _vec8(body, off, "compression_methods")
-    exts = parse_extensions(body, off)
-    sni, server_names, alpn, versions, groups, points, sigalgs, shares, bad = \
-        None, [], [], [], [], [], [], [], []
-    for etype, data in exts:
-        try:
-            if etype == EXT_SERVER_NAME and data:
-                server_names = parse_server_names(data)
-                sni = server_names[0] if server_names else None
-            elif etype == EXT_ALPN:
-                alpn = parse_alpn(data)
-            elif etype == EXT_SUPPORTED_VERSIONS:
-                raw, _ = _vec8(data, 0, "supported_versions")
-                versions = u16_list(raw)
-            elif etype == EXT_SUPPORTED_GROUPS:
-                raw, _ = _vec16(data, 0, "supported_groups")
-                groups = u16_list(raw)
-            elif etype == EXT_EC_POINT_FORMATS:
-                raw, _ = _vec8(data, 0, "ec_point_formats")
-                points = list(raw)
-            elif etype == EXT_SIGNATURE_ALGORITHMS:
-                raw, _ = _vec16(data, 0, "signature_algorithms")
-                sigalgs = u16_list(raw)
-            elif etype == EXT_KEY_SHARE:
-                shares = _key_share_groups(data)
-        except TLSParseError:
-            bad.append(etype)     # keep the hello; the analyzer records a weird
+    if off + 2 > n:
+        _need(body, off, 2, "cipher_suites")
+    nxt = off + 2 + ((body[off] << 8) | body[off + 1])
+    if nxt > n:
+        _need(body, off + 2, nxt - off - 2, "cipher_suites")
+    suites_raw, off = body[off + 2:nxt], nxt
+    if off + 1 > n:
+        _need(body, off, 1, "compression_methods")
+    nxt = off + 1 + body[off]
+    if nxt > n:
+        _need(body, off + 1, nxt - off - 1, "compression_methods")
+    comp, off = body[off + 1:nxt], nxt
+    exts, types = _extensions(body, off)
+    sni, server_names, alpn, shares, bad = None, [], [], [], []
+    versions_raw = groups_raw = points_raw = sigalgs_raw = b""
+    if not _CH_PARSED.isdisjoint(types):
+        for etype, data in exts:
+            if etype not in _CH_PARSED:
+                continue
+            try:
+                if etype == EXT_SERVER_NAME:
+                    if data:
+                        server_names = parse_server_names(data)
+                        sni = server_names[0] if server_names else None
+                elif etype == EXT_ALPN:
+                    alpn = parse_alpn(data)
+                elif etype == EXT_SUPPORTED_VERSIONS:
+                    raw = _u16_vec(data, 1, "supported_versions")
+                    if len(raw) & 1:
+                        raise TLSParseError("odd-length u16 list")
+                    versions_raw = raw
+                elif etype == EXT_SUPPORTED_GROUPS:
+                    raw = _u16_vec(data, 2, "supported_groups")
+                    if len(raw) & 1:
+                        raise TLSParseError("odd-length u16 list")
+                    groups_raw = raw
+                elif etype == EXT_EC_POINT_FORMATS:
+                    points_raw = _u16_vec(data, 1, "ec_point_formats")
+                elif etype == EXT_SIGNATURE_ALGORITHMS:
+                    raw = _u16_vec(data, 2, "signature_algorithms")
+                    if len(raw) & 1:
+                        raise TLSParseError("odd-length u16 list")
+                    sigalgs_raw = raw
+                else:                                   # EXT_KEY_SHARE
+                    shares = _key_share_groups(data)
+            except TLSParseError:
+                bad.append(etype)     # keep the hello; the analyzer records a weird
+    fp_key = (version, suites_raw, types, versions_raw, groups_raw, points_raw, sigalgs_raw,
+              sni is not None, alpn[0] if alpn else None)
     return ClientHello(version, random, session_id, u16_list(suites_raw), list(comp), exts,
-                       sni, alpn, versions, groups, points, sigalgs, shares, server_names,
-                       bad, False, cookie)
+                       sni, alpn, u16_list(versions_raw), u16_list(groups_raw),
+                       list(points_raw), u16_list(sigalgs_raw), shares, server_names, bad,
+                       False, cookie, types, fp_key)
 
 
 def parse_server_hello(body: bytes) -> ServerHello:
     """A ServerHello's (or HelloRetryRequest's) body (RFC 8446 §4.1.3; TLS 1.2 §7.4.1.3)."""
-    _need(body, 0, 34, "server_hello version/random")
+    n = len(body)
+    if n < 34:
+        _need(body, 0, 34, "server_hello version/random")
     version, random = VERSION_RANDOM.unpack_from(body, 0)
     session_id, off = _vec8(body, 34, "session_id")
-    _need(body, off, 3, "cipher_suite/compression")
+    if off + 3 > n:
+        _need(body, off, 3, "cipher_suite/compression")
     (suite,) = U16.unpack_from(body, off)
     comp = body[off + 2]
-    exts = parse_extensions(body, off + 3)
+    exts, types = _extensions(body, off + 3)
     is_hrr = random == HRR_RANDOM
     selected, alpn, group, points, psk, bad = None, [], None, [], False, []
     for etype, data in exts:
@@ -248,7 +355,7 @@ def parse_server_hello(body: bytes) -> ServerHello:
         except TLSParseError:
             bad.append(etype)
     return ServerHello(version, random, session_id, suite, comp, exts, selected, alpn, group,
-                       points, is_hrr, psk, bad)
+                       points, is_hrr, psk, bad, False, types)
 
 
 def parse_certificate(body: bytes, tls13: bool = False) -> list[bytes]:

@@ -107,6 +107,14 @@ class TlsSession:
         self.add_history(is_client, letter)
         return True
 
+    @staticmethod
+    def _has_ext(hello, etype: int) -> bool:
+        # a parsed hello carries its extension types as a tuple: one C-level scan
+        types = hello.ext_types
+        if types is not None:
+            return etype in types
+        return any(t == etype for t, _ in hello.extensions)
+
     def client_hello(self, ch) -> None:
         for etype in ch.bad_extensions:
             self.ctx.weird("SSL_malformed_extension", f"client extension {etype}")
@@ -114,9 +122,10 @@ class TlsSession:
         if sid and sid != bytes(32):
             self.session_id = sid.hex()
             self.ticket_empty_session = False
-        elif any(t == C.EXT_SESSION_TICKET and v for t, v in ch.extensions):
+        elif self._has_ext(ch, C.EXT_SESSION_TICKET) and \
+                any(t == C.EXT_SESSION_TICKET and v for t, v in ch.extensions):
             self.ticket_empty_session = True
-        if any(t == C.EXT_PRE_SHARED_KEY for t, _ in ch.extensions):
+        if self._has_ext(ch, C.EXT_PRE_SHARED_KEY):
             self.client_psk_seen = True
         if ch.server_names:
             self.server_name = ch.server_names[0]
