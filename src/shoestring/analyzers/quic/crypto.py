@@ -2,21 +2,21 @@
 
 Initial packets are encrypted with keys anyone can derive from the Destination Connection
 ID of the client's first Initial, so a passive sensor can read the ClientHello and
-ServerHello. All primitives come from the ``cryptography`` package (HKDF-Expand, HMAC,
-AES-ECB for the header protection mask, AES-128-GCM with tag verification); only the
-packet layout around them (label encoding, nonce, header unmasking) is written here.
+ServerHello. The ciphers come from the ``cryptography`` package (AES-ECB for the header
+protection mask, AES-128-GCM with tag verification); HKDF is the stdlib's one-shot
+``hmac.digest`` (see hkdf_expand_label for why); only the packet layout around them
+(label encoding, nonce, header unmasking) is written here.
 """
 
 from __future__ import annotations
 
 import functools
+import hmac
 import struct
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDFExpand
 
 from .consts import initial_salt_and_prefix
 from .parse import QUICParseError
@@ -31,6 +31,11 @@ PN_MAX_LEN = 4       # the sample is taken as if the packet number were 4 bytes 
 #: Cached key sets; a run sees one DCID per connection attempt, and a cache keeps the
 #: per-packet path from re-running four HKDF steps for each Initial of a connection.
 KEY_CACHE_SIZE = 1024
+#: Cached cipher objects per key set: building an AESGCM and an AES-ECB encryptor costs
+#: ~3.5 us, five times the decryption of a 1200-byte Initial, and each side reuses them.
+CIPHER_CACHE_SIZE = 1024
+
+_INFO_HEAD = struct.Struct(">HB")        # HkdfLabel: uint16 length, then the label's length
 
 
 class QUICDecryptError(QUICParseError):
@@ -42,16 +47,21 @@ class QUICDecryptError(QUICParseError):
 
 def hkdf_extract(salt: bytes, ikm: bytes) -> bytes:
     """HKDF-Extract (RFC 5869 §2.2) with SHA-256: HMAC keyed by the salt."""
-    h = hmac.HMAC(salt, hashes.SHA256())
-    h.update(ikm)
-    return h.finalize()
+    return hmac.digest(salt, ikm, "sha256")
 
 
 def hkdf_expand_label(secret: bytes, label: str, length: int) -> bytes:
-    """TLS 1.3 HKDF-Expand-Label (RFC 8446 §7.1) with an empty context."""
+    """TLS 1.3 HKDF-Expand-Label (RFC 8446 §7.1) with an empty context.
+
+    Every length QUIC asks for fits one SHA-256 block, so HKDF-Expand (RFC 5869 §2.3) is
+    the single step T(1) = HMAC(secret, info | 0x01): one stdlib ``hmac.digest`` call,
+    about a tenth of the cost of building cryptography's HKDFExpand and hash objects.
+    """
+    if not 0 < length <= SECRET_LEN:
+        raise ValueError(f"HKDF-Expand-Label of {length} bytes needs more than one block")
     full = b"tls13 " + label.encode("ascii")
-    info = struct.pack(">HB", length, len(full)) + full + b"\x00"
-    return HKDFExpand(hashes.SHA256(), length, info).derive(secret)
+    info = _INFO_HEAD.pack(length, len(full)) + full + b"\x00"
+    return hmac.digest(secret, info + b"\x01", "sha256")[:length]
 
 
 @functools.lru_cache(maxsize=KEY_CACHE_SIZE)
@@ -69,38 +79,54 @@ def initial_keys(version: int, dcid: bytes, from_client: bool) -> tuple[bytes, b
             hkdf_expand_label(secret, prefix + " hp", HP_LEN))
 
 
+@functools.lru_cache(maxsize=CIPHER_CACHE_SIZE)
+def _ecb(hp: bytes):
+    """A reusable AES-ECB encryptor for header protection key ``hp``: ECB keeps no state
+    between blocks, so one encryptor serves every sample (never finalized)."""
+    return Cipher(algorithms.AES(hp), modes.ECB()).encryptor()
+
+
+@functools.lru_cache(maxsize=CIPHER_CACHE_SIZE)
+def _ciphers(keys: tuple[bytes, bytes, bytes]):
+    """(AEAD, IV prefix, IV tail as an int, ECB encryptor) for one side's key set."""
+    key, iv, hp = keys
+    return AESGCM(key), iv[:4], int.from_bytes(iv[4:], "big"), _ecb(hp)
+
+
 def header_mask(hp: bytes, sample: bytes) -> bytes:
     """AES-based header protection mask (RFC 9001 §5.4.3): AES-ECB(hp, sample)."""
-    enc = Cipher(algorithms.AES(hp), modes.ECB()).encryptor()
-    return enc.update(sample) + enc.finalize()
+    return _ecb(hp).update(sample)
 
 
-def unprotect(packet: bytes, pn_offset: int, end: int, keys: tuple[bytes, bytes, bytes]
-              ) -> tuple[int, bytes]:
+def unprotect(packet: bytes, pn_offset: int, end: int, keys: tuple[bytes, bytes, bytes],
+              start: int = 0) -> tuple[int, bytes]:
     """Remove header protection and decrypt one long-header packet.
 
-    ``packet[:end]`` is the packet (it may sit at the start of a coalesced datagram sliced
-    by the caller), ``pn_offset`` where its Packet Number field starts. Returns
-    (packet number, plaintext frames); raises QUICDecryptError when it does not decrypt.
+    ``packet[start:end]`` is the packet (``start`` lets a caller pass a whole coalesced
+    datagram without slicing it), ``pn_offset`` where its Packet Number field starts
+    (relative to ``packet``). Returns (packet number, plaintext frames); raises
+    QUICDecryptError when it does not decrypt.
     """
-    key, iv, hp = keys
+    aead, iv_head, iv_tail, ecb = _ciphers(keys)
     sample_at = pn_offset + PN_MAX_LEN
     if sample_at + SAMPLE_LEN > end:
         raise QUICDecryptError("packet too short for the header protection sample")
-    mask = header_mask(hp, packet[sample_at:sample_at + SAMPLE_LEN])
-    first = packet[0] ^ (mask[0] & 0x0F)            # long header: low 4 bits protected
+    mask = ecb.update(packet[sample_at:sample_at + SAMPLE_LEN])
+    first = packet[start] ^ (mask[0] & 0x0F)        # long header: low 4 bits protected
     pn_len = (first & 0x03) + 1
-    if pn_offset + pn_len + TAG_LEN > end:
+    body = pn_offset + pn_len
+    if body + TAG_LEN > end:
         raise QUICDecryptError("packet too short for its packet number and tag")
-    pn_bytes = bytes(b ^ m for b, m in zip(packet[pn_offset:pn_offset + pn_len], mask[1:]))
-    pn = int.from_bytes(pn_bytes, "big")
-    header = bytes((first,)) + packet[1:pn_offset] + pn_bytes
+    # XOR of the packet number with the mask as integers: no per-byte loop.
+    pn = int.from_bytes(packet[pn_offset:body], "big") ^ \
+        int.from_bytes(mask[1:1 + pn_len], "big")
+    header = b"%c%b%b" % (first, packet[start + 1:pn_offset], pn.to_bytes(pn_len, "big"))
     # Nonce: the IV XORed with the packet number, left-padded to the IV length (§5.3).
     # The truncated number is used as is: a passive observer of the first Initials does not
     # know the peer's largest acknowledged number, and they start at 0 (as Zeek does).
-    nonce = iv[:4] + (int.from_bytes(iv[4:], "big") ^ pn).to_bytes(8, "big")
+    nonce = iv_head + (iv_tail ^ pn).to_bytes(8, "big")
     try:
-        plain = AESGCM(key).decrypt(nonce, bytes(packet[pn_offset + pn_len:end]), header)
+        plain = aead.decrypt(nonce, packet[body:end], header)
     except InvalidTag:
         raise QUICDecryptError("AEAD tag does not verify") from None
     return pn, plain
