@@ -72,34 +72,45 @@ class RecordReader:
         self._buf.clear()
 
     def feed(self, data: bytes) -> list[Record]:
+        # Speed: with nothing pending (the usual case: TCP hands over whole records) the
+        # records are sliced straight out of ``data``; only a partial tail is buffered.
         buf = self._buf
-        buf += data
+        if buf:
+            buf += data
+            src = buf
+        else:
+            src = data
         out: list[Record] = []
-        off, n = 0, len(buf)
+        append, unpack = out.append, RECORD_HEADER.unpack_from
+        off, n = 0, len(src)
         try:
             while n - off >= 5:
-                ctype = buf[off]
+                ctype = src[off]
                 if ctype not in CONTENT_TYPES:
                     if self._v2_ok and ctype & 0x80:
-                        rec_len = ((ctype & 0x7F) << 8) | buf[off + 1]
+                        rec_len = ((ctype & 0x7F) << 8) | src[off + 1]
                         if n - off - 2 < rec_len:
                             break
-                        out.append(Record(CT_SSLV2, 2, bytes(buf[off + 2:off + 2 + rec_len])))
+                        append(Record(CT_SSLV2, 2, bytes(src[off + 2:off + 2 + rec_len])))
                         off += 2 + rec_len
                         continue
                     raise TLSParseError(f"unknown content type {ctype}")
                 self._v2_ok = False
-                _, version, rec_len = RECORD_HEADER.unpack_from(buf, off)
+                _, version, rec_len = unpack(src, off)
                 if version >> 8 != 3:
                     raise TLSParseError(f"record version 0x{version:04x}")
                 if rec_len > MAX_RECORD_LEN:
                     raise TLSParseError(f"record of {rec_len} bytes (max {MAX_RECORD_LEN})")
-                if n - off - 5 < rec_len:
+                end = off + 5 + rec_len
+                if end > n:
                     break
-                out.append(Record(ctype, version, bytes(buf[off + 5:off + 5 + rec_len])))
-                off += 5 + rec_len
+                append(Record(ctype, version, bytes(src[off + 5:end])))
+                off = end
         finally:
-            del buf[:off]
+            if src is buf:
+                del buf[:off]
+            elif off < n:
+                buf += memoryview(src)[off:]
             self.records += len(out)
         return out
 
@@ -121,25 +132,35 @@ class HandshakeReader:
         self._buf.clear()
 
     def feed(self, fragment: bytes) -> list[tuple[int, bytes]]:
+        # As RecordReader: messages are sliced from ``fragment`` itself when nothing of an
+        # earlier record is pending; only a partial message is buffered.
         buf = self._buf
-        buf += fragment
+        if buf:
+            buf += fragment
+            src = buf
+        else:
+            src = fragment
         out = []
-        off, n = 0, len(buf)
+        off, n = 0, len(src)
         try:
             while n - off >= 4:
-                (word,) = HANDSHAKE_HEADER.unpack_from(buf, off)
+                (word,) = HANDSHAKE_HEADER.unpack_from(src, off)
                 length = word & 0xFFFFFF
                 if length > MAX_HANDSHAKE_LEN:
                     raise TLSParseError(f"handshake message of {length} bytes "
                                         f"(max {MAX_HANDSHAKE_LEN})")
-                if n - off - 4 < length:
+                end = off + 4 + length
+                if end > n:
                     break
-                out.append((word >> 24, bytes(buf[off + 4:off + 4 + length])))
-                off += 4 + length
+                out.append((word >> 24, bytes(src[off + 4:end])))
+                off = end
         except TLSParseError:
             buf.clear()
             raise
-        del buf[:off]
+        if src is buf:
+            del buf[:off]
+        elif off < n:
+            buf += memoryview(src)[off:]
         return out
 
 
