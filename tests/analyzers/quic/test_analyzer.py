@@ -240,6 +240,28 @@ def test_short_packets_without_session_are_weird_not_records():
                                        for n in ("1", "2", "4")]
 
 
+@given(st.lists(st.tuples(st.booleans(), st.booleans()), max_size=300))
+@settings(max_examples=100, deadline=None)
+def test_short_packet_letters_follow_each_sides_powers_of_two(packets):
+    # deliver() counts short-header datagrams down to the next power of two; a short packet
+    # coalesced after a long one goes through _datagram instead. Both must add O/o exactly
+    # where a plain per-side count reaches 1, 2, 4, 8, ...
+    hs = bytes.fromhex("e0" "00000001" "00" "00" "04") + bytes(4)   # empty Handshake packet
+    ctx = FakeContext(proto="udp")
+    a = QuicAnalyzer(ctx)
+    a.deliver(True, V.V1_CLIENT_PACKET, 0.0)
+    expected, counts = "IS", {True: 0, False: 0}
+    for i, (is_orig, coalesced) in enumerate(packets):
+        a.deliver(is_orig, (hs if coalesced else b"") + b"\x41" + bytes(30), float(i))
+        if coalesced:
+            expected += "H" if is_orig else "h"
+        counts[is_orig] += 1
+        if counts[is_orig] & (counts[is_orig] - 1) == 0:
+            expected += "O" if is_orig else "o"
+    a.finish(1000.0)
+    assert ctx.records["quic"][0]["history"] == expected[:100]
+
+
 def test_history_is_capped_at_100_with_a_weird():
     ctx = FakeContext(proto="udp")
     a = QuicAnalyzer(ctx)

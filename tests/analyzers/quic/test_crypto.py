@@ -1,8 +1,13 @@
 """Initial packet protection against the published vectors (RFC 9001 App. A, RFC 9369 App. A)."""
 
+import hmac as std_hmac
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shoestring.analyzers.quic import consts as C
+from shoestring.analyzers.quic import crypto
 from shoestring.analyzers.quic.crypto import (QUICDecryptError, header_mask, hkdf_expand_label,
                                               hkdf_extract, initial_keys, unprotect)
 from shoestring.analyzers.quic.parse import QUICParseError, parse_initial_frames, \
@@ -94,3 +99,26 @@ def test_too_short_for_sample_or_tag():
 def test_unknown_version_has_no_keys():
     with pytest.raises(QUICDecryptError):
         initial_keys(0x1A2A3A4A, V.DCID, True)
+
+
+@given(st.binary(max_size=200), st.binary(max_size=300))
+@settings(max_examples=300, deadline=None)
+def test_hmac_states_match_the_stdlib(key, msg):
+    # crypto._hmac keeps hashlib states instead of calling hmac.digest: same HMAC-SHA256,
+    # including keys longer than a block (hashed first, RFC 2104).
+    assert crypto._hmac(crypto._hmac_key(key), msg) == std_hmac.digest(key, msg, "sha256")
+
+
+@given(st.binary(min_size=1, max_size=20), st.sampled_from([C.VERSION_1, C.VERSION_2]),
+       st.booleans())
+@settings(max_examples=100, deadline=None)
+def test_initial_keys_match_the_plain_hkdf_chain(dcid, version, from_client):
+    # initial_keys shares the Initial secret between sides and caches HMAC states; the
+    # result must be what the RFC 9001 §5.2 chain gives step by step.
+    salt, prefix = C.initial_salt_and_prefix(version)
+    initial = std_hmac.digest(salt, dcid, "sha256")
+    secret = hkdf_expand_label(initial, "client in" if from_client else "server in", 32)
+    assert initial_keys(version, dcid, from_client) == (
+        hkdf_expand_label(secret, prefix + " key", 16),
+        hkdf_expand_label(secret, prefix + " iv", 12),
+        hkdf_expand_label(secret, prefix + " hp", 16))

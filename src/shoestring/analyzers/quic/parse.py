@@ -8,6 +8,7 @@ found in the CRYPTO stream are the tls package's to parse (tls/parse.py).
 from __future__ import annotations
 
 import re
+import struct
 from typing import NamedTuple
 
 from . import consts as C
@@ -58,22 +59,27 @@ class LongHeader(NamedTuple):
     versions: tuple         # Version Negotiation: the versions offered
 
 
+#: first byte, version, DCID length: the fixed start of every long header.
+_LONG_START = struct.Struct(">BIB")
+#: Version -> wire type bits to normalised type, for the versions we can parse (a dict
+#: lookup instead of consts.packet_types' chain of tests, once per long packet).
+_PACKET_TYPES = {v: C.packet_types(v) for v in (*C.VERSION_STRINGS, C.VERSION_2)}
+
+
 def parse_long_header(buf, off: int = 0) -> LongHeader:
     """The long header at ``off``; ``end`` says where the next coalesced packet starts."""
     n = len(buf)
     if off + 7 > n:
         raise QUICParseError("long header shorter than 7 bytes", "QUIC_truncated_packet")
-    first = buf[off]
-    version = int.from_bytes(buf[off + 1:off + 5], "big")
-    types = C.packet_types(version)         # None: VN or unknown, whose CIDs may be 255 long
-    p = off + 5
-    dlen = buf[p]
+    first, version, dlen = _LONG_START.unpack_from(buf, off)
+    types = _PACKET_TYPES.get(version)      # None: VN or unknown, whose CIDs may be 255 long
+    p = off + 6
     if dlen > MAX_CID_LEN and types is not None:
         raise QUICParseError(f"DCID of {dlen} bytes", "QUIC_invalid_connection_id_length")
-    if p + 1 + dlen >= n:
+    if p + dlen >= n:
         raise QUICParseError("truncated DCID", "QUIC_truncated_packet")
-    dcid = bytes(buf[p + 1:p + 1 + dlen])
-    p += 1 + dlen
+    dcid = bytes(buf[p:p + dlen])
+    p += dlen
     slen = buf[p]
     if slen > MAX_CID_LEN and types is not None:
         raise QUICParseError(f"SCID of {slen} bytes", "QUIC_invalid_connection_id_length")
@@ -81,13 +87,13 @@ def parse_long_header(buf, off: int = 0) -> LongHeader:
         raise QUICParseError("truncated SCID", "QUIC_truncated_packet")
     scid = bytes(buf[p + 1:p + 1 + slen])
     p += 1 + slen
-    if version == C.VERSION_NEGOTIATION:        # RFC 9000 §17.2.1: the rest is versions
-        count = (n - p) // 4
-        versions = tuple(int.from_bytes(buf[p + 4 * i:p + 4 * i + 4], "big")
-                         for i in range(count))
-        return LongHeader(first, version, dcid, scid, None, b"", -1, n, versions)
-    if types is None:                           # cannot know the layout: it ends the datagram
-        return LongHeader(first, version, dcid, scid, None, b"", -1, n, ())
+    if types is None:
+        if version == C.VERSION_NEGOTIATION:    # RFC 9000 §17.2.1: the rest is versions
+            count = (n - p) // 4
+            versions = tuple(int.from_bytes(buf[p + 4 * i:p + 4 * i + 4], "big")
+                             for i in range(count))
+            return LongHeader(first, version, dcid, scid, None, b"", -1, n, versions)
+        return LongHeader(first, version, dcid, scid, None, b"", -1, n, ())  # ends the datagram
     ptype = types[(first >> 4) & 0x03]
     if ptype == C.RETRY:                        # §17.2.5: token, then a 16-byte integrity tag
         if n - p < 16:
@@ -95,11 +101,14 @@ def parse_long_header(buf, off: int = 0) -> LongHeader:
         return LongHeader(first, version, dcid, scid, ptype, bytes(buf[p:n - 16]), -1, n, ())
     token = b""
     if ptype == C.INITIAL:
-        tlen, p = read_varint(buf, p)
-        if p + tlen > n:
-            raise QUICParseError("truncated Initial token", "QUIC_truncated_packet")
-        token = bytes(buf[p:p + tlen])
-        p += tlen
+        if p < n and buf[p] == 0:               # no token (a client's first Initial, servers')
+            p += 1
+        else:
+            tlen, p = read_varint(buf, p)
+            if p + tlen > n:
+                raise QUICParseError("truncated Initial token", "QUIC_truncated_packet")
+            token = bytes(buf[p:p + tlen])
+            p += tlen
     length, p = read_varint(buf, p)
     if p + length > n:
         raise QUICParseError(f"packet length {length} runs past the datagram",
