@@ -73,31 +73,47 @@ class DnsAnalyzer(Analyzer):
 
     service = "dns"
 
+    # Per-connection state starts as these class attributes, so that creating an
+    # analyzer (once per DNS connection: most carry one query and its reply) allocates
+    # only what every connection uses; an instance attribute shadows its default once
+    # it is needed (the pending tables, TCP's stream buffers).
+    _udp = True
+    _netbios = False
+    _nb_query = False
+    _multicast = False
+    _stopped = False
+    _confirmed = False
+    _opcode_names: dict = C.OPCODES
+    _current: _Session | None = None          # Zeek's c$dns
+    _pending_query: _Session | None = None
+    _pending_queries: dict[int, deque] | None = None
+    _pending_replies: dict[int, deque] | None = None
+    _stream: dict[bool, bytearray] | None = None      # TCP only
+    _stream_dead: dict[bool, bool] | None = None
+
     def __init__(self, ctx):
-        super().__init__(ctx)
-        self._udp = ctx.proto != "tcp"
-        self._netbios = self._udp and (ctx.resp_p == 137 or ctx.orig_p == 137)
-        self._nb_query = self._udp and ctx.resp_p == 137
-        self._multicast = _is_multicast(ctx.resp_h)
-        # mDNS and LLMNR are DNS only towards their multicast groups: Zeek 9 leaves
-        # unicast traffic to 5353/5355 alone (no dns.log, no weirds).
-        self._stopped = self._udp and ctx.resp_p in UNICAST_IGNORED_PORTS \
-            and not self._multicast
-        self._confirmed = False
-        self._current: _Session | None = None          # Zeek's c$dns
-        self._pending_query: _Session | None = None
-        self._pending_queries: dict[int, deque] = {}
-        self._pending_replies: dict[int, deque] = {}
-        self._stream = {True: bytearray(), False: bytearray()}
-        self._stream_dead = {True: False, False: False}
-        # Every record of this connection starts as a copy of this (a dict copy is
-        # cheaper than building the record field by field per transaction).
-        self._template = {"ts": None, **ctx.id_fields(), "proto": ctx.proto,
-                          "trans_id": None, "rtt": None, "query": None, "qclass": None,
-                          "qclass_name": None, "qtype": None, "qtype_name": None,
-                          "rcode": None, "rcode_name": None, "AA": False, "TC": False,
-                          "RD": False, "RA": False, "Z": 0, "answers": None, "TTLs": None,
-                          "rejected": False, "opcode": None, "opcode_name": None}
+        self.ctx = ctx
+        # The records' id fields, fetched now: this draws the connection's uid, and
+        # uids are numbered in order of first use, so fetching them later would change
+        # the uids of this and later connections in every log.
+        ids = self._ids = ctx.id_fields()
+        resp_p = ids["id.resp_p"]
+        proto = self._proto = ctx.proto
+        multicast = _is_multicast(ids["id.resp_h"])
+        if multicast:
+            self._multicast = True
+        self._seen = []             # parse_message's memory of the last question
+        if proto != "tcp":
+            if resp_p == 137 or ids["id.orig_p"] == 137:
+                self._netbios = True
+                self._opcode_names = C.NETBIOS_OPCODES
+                self._nb_query = resp_p == 137
+            # mDNS and LLMNR are DNS only towards their multicast groups: Zeek 9 leaves
+            # unicast traffic to 5353/5355 alone (no dns.log, no weirds).
+            if resp_p in UNICAST_IGNORED_PORTS and not multicast:
+                self._stopped = True
+        else:
+            self._udp = False
 
     # --- the contract -----------------------------------------------------------------
 
@@ -106,7 +122,7 @@ class DnsAnalyzer(Analyzer):
             return
         try:
             if self._udp:
-                self._message(bytes(data), ts)
+                self._message(data if data.__class__ is bytes else bytes(data), ts)
             else:
                 self._tcp_data(is_orig, data, ts)
         except Exception as e:          # never raise out: count it and keep the sensor going
@@ -115,12 +131,14 @@ class DnsAnalyzer(Analyzer):
     def gap(self, is_orig: bool, length: int, ts: float) -> None:
         # Message boundaries are lost with the missing bytes: stop this direction rather
         # than parse garbage as DNS.
-        self._stream_dead[is_orig] = True
-        self._stream[is_orig].clear()
+        if not self._udp:
+            self._tcp_streams()
+            self._stream_dead[is_orig] = True
+            self._stream[is_orig].clear()
 
     def finish(self, ts: float) -> None:
         try:
-            if not self._udp and not self._stopped:
+            if self._stream is not None and not self._stopped:
                 for is_orig in (True, False):
                     buf = self._stream[is_orig]
                     if len(buf) > TCP_LENGTH_PREFIX and not self._stream_dead[is_orig]:
@@ -132,7 +150,14 @@ class DnsAnalyzer(Analyzer):
 
     # --- framing ----------------------------------------------------------------------
 
+    def _tcp_streams(self) -> None:
+        if self._stream is None:
+            self._stream = {True: bytearray(), False: bytearray()}
+            self._stream_dead = {True: False, False: False}
+
     def _tcp_data(self, is_orig: bool, data: bytes, ts: float) -> None:
+        if self._stream is None:
+            self._tcp_streams()
         if self._stream_dead[is_orig]:
             return
         buf = self._stream[is_orig]
@@ -154,41 +179,72 @@ class DnsAnalyzer(Analyzer):
     # --- one message, in Zeek's event order -------------------------------------------
 
     def _message(self, msg: bytes, ts: float) -> None:
+        # Zeek's events for one message, inlined into one function: dns_message
+        # (_set_session), dns_request per question, do_reply per answer, dns_end. A call
+        # per event cost more than the work of most of them.
         ctx = self.ctx
         try:
             hdr, questions, rrs, weirds, error, confirmed = parse_message(
-                msg, netbios=self._netbios, udp=self._udp)
+                msg, netbios=self._netbios, udp=self._udp, seen=self._seen)
         except DNSParseError as e:       # shorter than a header: no event at all
             ctx.weird(e.weird, e.addl, ts)
             return
-        trans_id, flags, qdcount, ancount, nscount, arcount = hdr
+        flags = hdr[1]
         qr = flags >> 15
         opcode = (flags >> 11) & 0xF
-        logged = opcode in C.LOGGED_OPCODES
-        if logged:
-            self._set_session(hdr, qr, opcode, ts)
-        elif not self._netbios:
-            ctx.weird("DNS_unknown_opcode", str(opcode), ts)
-        cur = self._current
-        if cur is not None:
+        if opcode in _LOGGED_OPCODES:
+            cur = self._set_session(hdr, qr, opcode, ts)
             rec = cur.rec
             if not qr:
-                if logged:
-                    for name, qtype, qclass in questions:
-                        self._request(rec, flags, name, qtype, qclass)
-            elif questions and ancount == 0 and nscount == 0 and arcount == 0 \
-                    and (opcode != C.OP_UPDATE or self._netbios):
-                rec["rejected"] = True            # dns_rejected (an update's zone is no question)
-            if qr and logged and rrs:
-                self._replies(rec, flags, opcode, rrs, ts)
-        for name, addl in weirds:
-            ctx.weird(name, addl, ts)
+                for name, qtype, qclass in questions:            # dns_request
+                    rec["RD"] = bool(flags & 0x0100)
+                    rec["TC"] = bool(flags & 0x0200)
+                    rec["Z"] = (flags >> 4) & 0x7
+                    rec["qclass"] = qclass
+                    cname = _CLASS_NAMES.get(qclass)
+                    rec["qclass_name"] = cname if cname is not None else C.class_name(qclass)
+                    rec["qtype"] = qtype
+                    tname = _QTYPE_NAMES.get(qtype)
+                    rec["qtype_name"] = tname if tname is not None else C.qtype_name(qtype)
+                    query = name.lower().decode("utf-8", "surrogateescape")
+                    if self._nb_query:
+                        decoded = decode_netbios_name(query)
+                        if decoded:
+                            query = decoded
+                        if qtype == C.NBSTAT:
+                            rec["qtype_name"] = "NBSTAT"
+                    rec["query"] = query
+            else:
+                if questions and hdr[3] == 0 and hdr[4] == 0 and hdr[5] == 0 \
+                        and (opcode != C.OP_UPDATE or self._netbios):
+                    rec["rejected"] = True   # dns_rejected (an update's zone is no question)
+                if rrs:
+                    if opcode == C.OP_UPDATE and not self._netbios:
+                        rrs = _update_replies(rrs)
+                    self._replies(rec, flags, rrs, ts)
+        else:
+            cur = self._current
+            if cur is not None and qr and questions and hdr[3] == 0 and hdr[4] == 0 \
+                    and hdr[5] == 0 and (opcode != C.OP_UPDATE or self._netbios):
+                cur.rec["rejected"] = True
+            if not self._netbios:
+                ctx.weird("DNS_unknown_opcode", str(opcode), ts)
+        if weirds:
+            for name, addl in weirds:
+                ctx.weird(name, addl, ts)
         if error is not None and error.weird is not None:
             ctx.weird(error.weird, error.addl, ts)
         if confirmed and not self._confirmed:
             self._confirmed = True
             ctx.confirm()
-        self._end(qr)
+        if cur is not None:                                      # dns_end
+            if qr:
+                cur.saw_reply = True
+            else:
+                cur.saw_query = True
+            if cur.saw_query and cur.saw_reply:
+                ctx.emit("dns", cur.rec)
+                self._current = None
         if error is not None and error.weird == "DNS_Conn_count_too_large":
             # Not DNS after all. The pipeline detaches us, so write what was already
             # seen now rather than trust that finish() still comes.
@@ -196,42 +252,16 @@ class DnsAnalyzer(Analyzer):
             self._flush_pending()
             ctx.violation("DNS_Conn_count_too_large")
 
-    def _request(self, rec, flags, name, qtype, qclass):
-        rec["RD"] = bool(flags & 0x0100)
-        rec["TC"] = bool(flags & 0x0200)
-        rec["Z"] = (flags >> 4) & 0x7
-        rec["qclass"] = qclass
-        rec["qclass_name"] = C.class_name(qclass)
-        rec["qtype"] = qtype
-        rec["qtype_name"] = C.qtype_name(qtype)
-        query = lower_text(name)
-        if self._nb_query:
-            decoded = decode_netbios_name(query)
-            if decoded:
-                query = decoded
-            if qtype == C.NBSTAT:
-                rec["qtype_name"] = "NBSTAT"
-        rec["query"] = query
-
-    def _replies(self, rec, flags, opcode, rrs, ts):
-        update = opcode == C.OP_UPDATE and not self._netbios
-        for section, owner, rtype, rclass, ttl, reply in rrs:
-            if update:
-                if section == ANSWER:
-                    reply = _prerequisite_text(owner, rtype, rclass)
-                elif section == AUTHORITY:
-                    reply = _update_text(owner, rtype, rclass, reply)
-                else:
-                    continue
-            elif section != ANSWER:
+    @staticmethod
+    def _replies(rec, flags, rrs, ts):
+        # Zeek's DNS::do_reply, once per answer that has a text.
+        answered = False
+        for section, owner, _rtype, _rclass, ttl, reply in rrs:
+            if reply is None or section != ANSWER:
                 continue
-            if reply is None:
-                continue
-            # Zeek's DNS::do_reply
+            answered = True
             if rec["query"] is None:
                 rec["query"] = lower_text(owner)
-            rec["AA"] = bool(flags & 0x0400)
-            rec["RA"] = bool(flags & 0x0080)
             if rec["rtt"] is None:
                 rtt = ts - rec["ts"]
                 rec["rtt"] = rtt if rtt != 0 else None
@@ -243,48 +273,44 @@ class DnsAnalyzer(Analyzer):
                 else:
                     answers.append(reply)
                     rec["TTLs"].append(float(ttl))
-
-    def _end(self, qr):
-        cur = self._current
-        if cur is None:
-            return
-        if qr:
-            cur.saw_reply = True
-        else:
-            cur.saw_query = True
-        if cur.saw_query and cur.saw_reply:
-            self.ctx.emit("dns", cur.rec)
-            self._current = None
+        if answered:
+            # do_reply sets these from the one header of the message: once is enough.
+            rec["AA"] = bool(flags & 0x0400)
+            rec["RA"] = bool(flags & 0x0080)
 
     # --- pairing (main.zeek's set_session hook) ----------------------------------------
 
     def _new_session(self, trans_id: int, ts: float) -> _Session:
-        rec = self._template.copy()
-        rec["ts"] = ts
-        rec["trans_id"] = trans_id
-        return _Session(rec)
+        # One dict display per record: cheaper than copying a per-connection template
+        # that most connections (one query, one reply) would use once.
+        return _Session({
+            "ts": ts, **self._ids, "proto": self._proto, "trans_id": trans_id, "rtt": None,
+            "query": None, "qclass": None, "qclass_name": None, "qtype": None,
+            "qtype_name": None, "rcode": None, "rcode_name": None, "AA": False, "TC": False, "RD": False, "RA": False, "Z": 0,
+            "answers": None, "TTLs": None, "rejected": False, "opcode": None,
+            "opcode_name": None})
 
-    def _set_session(self, hdr, qr, opcode, ts):
+    def _set_session(self, hdr, qr, opcode, ts) -> _Session:
         trans_id = hdr[0]
         if self._multicast:
             cur = self._new_session(trans_id, ts)
             cur.saw_query = cur.saw_reply = True
         elif not qr:
-            waiting = self._pending_replies.get(trans_id)
-            if waiting:
-                cur = _pop(self._pending_replies, trans_id)
+            replies = self._pending_replies
+            if replies and replies.get(trans_id):
+                cur = _pop(replies, trans_id)
             else:
                 cur = self._new_session(trans_id, ts)
                 if self._pending_query is None:
                     self._pending_query = cur
                 else:
-                    self._enqueue(self._pending_queries, trans_id, cur)
+                    self._enqueue("_pending_queries", trans_id, cur)
         else:
             pq = self._pending_query
+            queries = self._pending_queries
             if pq is not None and pq.rec["trans_id"] == trans_id:
                 cur = pq
                 self._pending_query = None
-                queries = self._pending_queries
                 if queries:
                     if queries.get(trans_id):
                         self._pending_query = _pop(queries, trans_id)
@@ -293,23 +319,31 @@ class DnsAnalyzer(Analyzer):
                             if q:
                                 self._pending_query = _pop(queries, tid)
                                 break
-            elif self._pending_queries.get(trans_id):
-                cur = _pop(self._pending_queries, trans_id)
+            elif queries and queries.get(trans_id):
+                cur = _pop(queries, trans_id)
             else:
                 cur = self._new_session(trans_id, ts)
-                self._enqueue(self._pending_replies, trans_id, cur)
+                self._enqueue("_pending_replies", trans_id, cur)
         self._current = cur
         rec = cur.rec
         if qr:
             rcode = hdr[1] & 0xF
             rec["rcode"] = rcode
-            rec["rcode_name"] = C.rcode_name(rcode)
+            name = _RCODE_NAMES.get(rcode)
+            rec["rcode_name"] = name if name is not None else C.rcode_name(rcode)
             if rcode != 0 and hdr[2] == 0:
                 rec["rejected"] = True
         rec["opcode"] = opcode
-        rec["opcode_name"] = C.opcode_name(opcode, self._netbios)
+        name = self._opcode_names.get(opcode)
+        rec["opcode_name"] = name if name is not None else C.opcode_name(opcode,
+                                                                           self._netbios)
+        return cur
 
-    def _enqueue(self, table: dict, trans_id: int, session: _Session) -> None:
+    def _enqueue(self, which: str, trans_id: int, session: _Session) -> None:
+        table = getattr(self, which)
+        if table is None:
+            table = {}
+            setattr(self, which, table)
         queue = table.get(trans_id)
         if queue is None:
             if len(table) > MAX_PENDING_QUERY_IDS:
@@ -322,7 +356,9 @@ class DnsAnalyzer(Analyzer):
             queue.clear()
         queue.append(session)
 
-    def _log_all(self, table: dict) -> None:
+    def _log_all(self, table: dict | None) -> None:
+        if not table:
+            return
         for queue in table.values():
             for s in queue:
                 self.ctx.emit("dns", s.rec)
@@ -334,6 +370,29 @@ class DnsAnalyzer(Analyzer):
             self._pending_query = None
         self._log_all(self._pending_queries)
         self._log_all(self._pending_replies)
+
+
+# Name tables bound once: a dict lookup inline instead of a call per field per message.
+_LOGGED_OPCODES = C.LOGGED_OPCODES
+_QTYPE_NAMES = C.QUERY_TYPES
+_CLASS_NAMES = C.CLASSES
+_RCODE_NAMES = C.RCODES
+
+
+def _update_replies(rrs: list) -> list:
+    """A dynamic update's prerequisites (answer section) and updates (authority
+    section) as the texts main.zeek's dns_dynamic_update_* handlers log, each labelled
+    an answer: that is how do_reply sees them."""
+    out = []
+    for section, owner, rtype, rclass, ttl, reply in rrs:
+        if section == ANSWER:
+            reply = _prerequisite_text(owner, rtype, rclass)
+        elif section == AUTHORITY:
+            reply = _update_text(owner, rtype, rclass, reply)
+        else:
+            continue
+        out.append((ANSWER, owner, rtype, rclass, ttl, reply))
+    return out
 
 
 def _pop(table: dict, trans_id: int) -> _Session:

@@ -59,6 +59,9 @@ _unpack_header = HEADER.unpack_from
 _unpack_qtail = QUESTION_TAIL.unpack_from
 _unpack_rr = RR_HEAD.unpack_from
 
+# A compression pointer to offset 12, where the first question's name starts.
+_POINTER_TO_QUESTION = b"\xc0\x0c"
+
 # Section numbers in a parsed RR tuple.
 ANSWER, AUTHORITY, ADDITIONAL = 1, 2, 3
 
@@ -140,7 +143,13 @@ def parse_rr(buf: bytes, offset: int, section: int, weirds: list, netbios: bool 
     reports the answer without text, as for WKS), or None where Zeek's dns.log ignores
     the type (CAA, HINFO, SVCB, OPT, ...). In a dynamic update (``update``), the
     prerequisite RRs and the deletions carry no rdata to render: reply is None."""
-    owner, pos = parse_name(buf, offset, weirds, MAX_LABEL_NETBIOS if netbios else MAX_LABEL)
+    if qname is not None and buf.startswith(_POINTER_TO_QUESTION, offset):
+        # The usual owner, a pointer to the first question's name: ``qname`` is what
+        # parse_name would return (see parse_message), without walking its labels again.
+        owner, pos = qname, offset + 2
+    else:
+        owner, pos = parse_name(buf, offset, weirds,
+                                MAX_LABEL_NETBIOS if netbios else MAX_LABEL)
     size = len(buf)
     if size - pos < 10:
         raise DNSParseError("DNS_truncated_ans_too_short")
@@ -169,7 +178,8 @@ def parse_rr(buf: bytes, offset: int, section: int, weirds: list, netbios: bool 
 
 
 def parse_message(buf: bytes, *, netbios: bool = False, udp: bool = True,
-                  all_sections: bool = False) -> tuple:
+                  all_sections: bool = False, reuse_owner: bool = True,
+                  seen: list | None = None) -> tuple:
     """A whole message -> (header, questions, rrs, weirds, error, confirmed).
 
     Parsing stops at the first malformed part, keeping what came before (``error`` is
@@ -177,23 +187,60 @@ def parse_message(buf: bytes, *, netbios: bool = False, udp: bool = True,
     questions and answers parsed. By default the authority and additional sections are
     skipped, as Zeek skips them unless dns_skip_all_auth/addl are turned off; dynamic
     updates (opcode 5) are parsed whole, since their updates sit in the authority
-    section."""
+    section.
+
+    Two shortcuts give the same result with less work: answers' owner names that point
+    at the first question's name reuse it (``reuse_owner=False`` turns that off, for
+    tests to compare), and ``seen``, a list the caller keeps for one connection (empty
+    at first), remembers the last lone question written out whole, so that the reply
+    repeating it is not parsed again."""
     weirds: list = []
     questions: list = []
     rrs: list = []
-    hdr, pos = parse_header(buf)
-    flags = hdr[1]
-    if hdr[2] > MAX_QUESTIONS:
+    if len(buf) < HEADER_LEN:
+        raise DNSParseError("DNS_truncated_len_lt_hdr_len")
+    hdr = _unpack_header(buf, 0)
+    qdcount = hdr[2]
+    if qdcount > MAX_QUESTIONS:
         return hdr, questions, rrs, weirds, DNSParseError("DNS_Conn_count_too_large"), False
-    update = ((flags >> 11) & 0xF) == C.OP_UPDATE and not netbios
+    update = ((hdr[1] >> 11) & 0xF) == C.OP_UPDATE and not netbios
     max_label = MAX_LABEL_NETBIOS if netbios else MAX_LABEL
     qname = None
+    pos = HEADER_LEN
     try:
-        for _ in range(hdr[2]):
-            q, pos = parse_question(buf, pos, weirds, max_label)
-            questions.append(q)
-        if questions and not weirds:
-            qname = questions[0][0]      # it starts at offset 12 and ends before any RR
+        if qdcount == 1 and seen and seen[2] == max_label \
+                and buf.startswith(seen[0], HEADER_LEN):
+            # A reply repeats its query's question byte for byte: the same bytes parse
+            # the same way (the cached question was written out whole, so it reads
+            # nothing outside them), and its name qualifies for reuse as below.
+            question = seen[1]
+            questions.append(question)
+            pos = HEADER_LEN + len(seen[0])
+            qname = question[0] if reuse_owner else None
+        elif qdcount:
+            for _ in range(qdcount):         # parse_question, inlined
+                name, pos = parse_name(buf, pos, weirds, max_label)
+                if len(buf) - pos < 4:
+                    raise DNSParseError("DNS_truncated_quest_too_short")
+                qtype, qclass = _unpack_qtail(buf, pos)
+                pos += 4
+                if not questions:
+                    first_end = pos - 4
+                questions.append((name, qtype, qclass))
+            qname = questions[0][0]
+            # Answers' owners usually point at the first question's name (offset 12).
+            # Following that pointer gives back the same name exactly when the name is
+            # written out whole (no pointers of its own: its wire form is then its text
+            # plus the first length byte and the final zero, a length no compressed
+            # name's wire form can have) and drew no weird (a too-long name would draw
+            # it again).
+            if weirds or first_end - HEADER_LEN != len(qname) + (2 if qname else 1):
+                qname = None
+            else:
+                if seen is not None and qdcount == 1:
+                    seen[:] = (buf[HEADER_LEN:first_end + 4], questions[0], max_label)
+                if not reuse_owner:
+                    qname = None
         for _ in range(hdr[3]):
             rr, pos = parse_rr(buf, pos, ANSWER, weirds, netbios, udp, update, qname)
             rrs.append(rr)
@@ -224,9 +271,14 @@ def looks_like_dns(payload: bytes, is_orig: bool) -> bool:
 
     Accepts a bare message (UDP) or one behind TCP's 2-byte length prefix: the header
     must be sane and the first question must parse with a real type and class."""
-    if _plausible(payload, is_orig):
+    # _plausible wants a question count (bytes 4 and 5) of 1..4: a cheap first test.
+    if len(payload) >= HEADER_LEN + 5 and payload[4] == 0 and 0 < payload[5] <= 4 \
+            and _plausible(payload, is_orig):
         return True
-    if len(payload) >= 2 + HEADER_LEN:
+    # Behind a length prefix, the question count (bytes 6 and 7) must be 1..4 for
+    # _plausible to accept: test that before copying the message out. Most payloads
+    # that get here are TLS and HTTP, which fail it.
+    if len(payload) >= 2 + HEADER_LEN and payload[6] == 0 and 0 < payload[7] <= 4:
         size = (payload[0] << 8) | payload[1]
         if size >= len(payload) - 2:
             return _plausible(payload[2:2 + size], is_orig)
