@@ -46,9 +46,11 @@ class TlsAnalyzer(Analyzer):
     def __init__(self, ctx):
         super().__init__(ctx)
         self.session: TlsSession | None = None
-        self._records = {True: RecordReader(), False: RecordReader()}
-        self._handshakes = {True: HandshakeReader(), False: HandshakeReader()}
-        self._encrypted = {True: False, False: False}
+        # Per-direction state indexed by is_orig (False -> 0 = responder, True -> 1 =
+        # originator): tuples and a list rather than dicts, fewer objects per connection.
+        self._records = (RecordReader(), RecordReader())
+        self._handshakes = (HandshakeReader(), HandshakeReader())
+        self._encrypted = [False, False]
         self._done = False            # detached: established, violation or gap
         self._confirmed = False
         self._ts = 0.0
@@ -63,10 +65,11 @@ class TlsAnalyzer(Analyzer):
         except TLSParseError as exc:
             self._violation(f"{'client' if is_orig else 'server'}: {exc}")
             return
-        for rec in records:
+        record = self._record
+        for ctype, _, fragment in records:
             if self._done:
                 return
-            self._record(is_orig, rec.content_type, rec.fragment, ts)
+            record(is_orig, ctype, fragment, ts)
 
     def gap(self, is_orig: bool, length: int, ts: float) -> None:
         if not self._done:
@@ -74,42 +77,41 @@ class TlsAnalyzer(Analyzer):
             self.wants_more = False
 
     def finish(self, ts: float) -> None:
-        if self.session is not None:
-            for is_orig, reader in self._records.items():
-                if reader.pending and not self._done:
-                    self.ctx.weird("SSL_truncated_record",
-                                   f"{reader.pending} bytes pending from "
-                                   f"{'client' if is_orig else 'server'}", ts)
-            self.session.log()
+        s = self.session
+        if s is not None:
+            if not self._done:
+                for is_orig in (True, False):
+                    pending = self._records[is_orig].pending
+                    if pending:
+                        self.ctx.weird("SSL_truncated_record",
+                                       f"{pending} bytes pending from "
+                                       f"{'client' if is_orig else 'server'}", ts)
+            s.log()
         self._done = True
 
     # -- records ----------------------------------------------------------------------
-    def _session(self, ts: float) -> TlsSession:
-        if self.session is None:
-            self.session = TlsSession(self.ctx, ts, self.transport)
-        return self.session
-
-    def _is_client(self, is_orig: bool) -> bool:
-        s = self.session
-        return is_orig != (s is not None and s.flipped)
-
     def _record(self, is_orig: bool, ctype: int, fragment: bytes, ts: float) -> None:
-        s = self._session(ts)
+        s = self.session
+        if s is None:
+            s = self.session = TlsSession(self.ctx, ts, self.transport)
         if ctype == CT_SSLV2:
             self._sslv2(is_orig, fragment, ts)
             return
-        if not self._encrypted[is_orig] and ctype == C.CT_APPLICATION_DATA \
-                and s.negotiated is not None and s.negotiated not in C.PRE_TLS13:
-            self._encrypted[is_orig] = True          # TLS 1.3: no CCS needed
-        if self._encrypted[is_orig]:
+        encrypted = self._encrypted
+        if encrypted[is_orig]:
             self._ciphertext()
             return
-        is_client = self._is_client(is_orig)
+        if ctype == C.CT_APPLICATION_DATA and s.negotiated is not None \
+                and s.negotiated not in C.PRE_TLS13:
+            encrypted[is_orig] = True                # TLS 1.3: no CCS needed
+            self._ciphertext()
+            return
+        is_client = is_orig != s.flipped
         if ctype == C.CT_HANDSHAKE:
             self._handshake(is_orig, is_client, fragment, ts)
         elif ctype == C.CT_CHANGE_CIPHER_SPEC:
             s.change_cipher_spec(is_client)
-            self._encrypted[is_orig] = True
+            encrypted[is_orig] = True
         elif ctype == C.CT_ALERT:
             try:
                 alerts = parse_alert(fragment)
@@ -133,6 +135,9 @@ class TlsAnalyzer(Analyzer):
             self.session.log()
             self._done = True        # Zeek's disable_analyzer_after_detection
             self.wants_more = False  # the rest is ciphertext: fast path from here
+            # The connection stays open (and this analyzer attached) until it ends; its
+            # buffers are no use any more, so they leave the heap the GC walks now.
+            self._records = self._handshakes = None
 
     def _handshake(self, is_orig: bool, is_client: bool, fragment: bytes, ts: float) -> None:
         s = self.session
@@ -206,7 +211,7 @@ class DtlsAnalyzer(TlsAnalyzer):
 
     def __init__(self, ctx):
         super().__init__(ctx)
-        self._handshakes = {True: DtlsHandshakeReader(), False: DtlsHandshakeReader()}
+        self._handshakes = (DtlsHandshakeReader(), DtlsHandshakeReader())
 
     def deliver(self, is_orig: bool, data: bytes, ts: float) -> None:
         if self._done:

@@ -35,29 +35,114 @@ MAX_EXTENSIONS = 256
 MAX_CERTIFICATES = 64
 
 
-class ClientHello(NamedTuple):
-    """A ClientHello (RFC 8446 §4.1.2; SSLv2 §2.5 when ``sslv2``)."""
+class ClientHello:
+    """A ClientHello (RFC 8446 §4.1.2; SSLv2 §2.5 when ``sslv2``).
+
+    Built like a NamedTuple (the same fields, in this order). A hello from
+    :func:`parse_client_hello` is lazy: the list fields (cipher suites, extensions, ...)
+    are decoded from the already-validated bytes on first access, since on the hot path
+    the fingerprint cache (``fp_key``) and ``ext_types`` answer without them."""
+
+    _FIELDS = ("legacy_version", "random", "session_id", "cipher_suites",
+               "compression_methods", "extensions", "server_name", "alpn",
+               "supported_versions", "supported_groups", "ec_point_formats",
+               "signature_algorithms", "key_share_groups", "server_names", "bad_extensions",
+               "sslv2", "cookie", "ext_types", "fp_key")
+    __slots__ = ("legacy_version", "random", "session_id", "_cipher_suites",
+                 "_compression_methods", "_extensions", "server_name", "alpn",
+                 "_supported_versions", "_supported_groups", "_ec_point_formats",
+                 "_signature_algorithms", "key_share_groups", "server_names",
+                 "bad_extensions", "sslv2", "cookie", "ext_types", "fp_key", "_raw")
 
     legacy_version: int
     random: bytes
     session_id: bytes
-    cipher_suites: list[int]
-    compression_methods: list[int]
-    extensions: list[tuple[int, bytes]]      # in wire order, raw bodies
     server_name: str | None                  # first host_name of server_name
     alpn: list[str]
-    supported_versions: list[int]
-    supported_groups: list[int]
-    ec_point_formats: list[int]
-    signature_algorithms: list[int]
     key_share_groups: list[int]
     server_names: list[str]                  # every host_name (Zeek weirds on > 1)
     bad_extensions: list[int]                # extensions whose body did not parse
-    sslv2: bool = False
-    cookie: bytes | None = None              # DTLS HelloVerifyRequest cookie echo
-    ext_types: tuple[int, ...] | None = None  # extension types in wire order (parsed hellos)
-    #: JA3/JA4's inputs as raw bytes (parsed hellos): the fingerprints' cache key
-    fp_key: tuple | None = None
+    sslv2: bool
+    cookie: bytes | None                     # DTLS HelloVerifyRequest cookie echo
+    ext_types: tuple[int, ...] | None        # extension types in wire order (parsed hellos)
+    fp_key: tuple | None                     # JA3/JA4's raw inputs: the fingerprint cache key
+
+    def __init__(self, legacy_version: int, random: bytes, session_id: bytes,
+                 cipher_suites: list[int], compression_methods: list[int],
+                 extensions: list[tuple[int, bytes]], server_name: str | None,
+                 alpn: list[str], supported_versions: list[int], supported_groups: list[int],
+                 ec_point_formats: list[int], signature_algorithms: list[int],
+                 key_share_groups: list[int], server_names: list[str],
+                 bad_extensions: list[int], sslv2: bool = False, cookie: bytes | None = None,
+                 ext_types: tuple[int, ...] | None = None, fp_key: tuple | None = None):
+        self.legacy_version, self.random, self.session_id = legacy_version, random, session_id
+        self._cipher_suites, self._compression_methods = cipher_suites, compression_methods
+        self._extensions, self.server_name, self.alpn = extensions, server_name, alpn
+        self._supported_versions, self._supported_groups = supported_versions, supported_groups
+        self._ec_point_formats, self._signature_algorithms = ec_point_formats, \
+            signature_algorithms
+        self.key_share_groups, self.server_names = key_share_groups, server_names
+        self.bad_extensions, self.sslv2, self.cookie = bad_extensions, sslv2, cookie
+        self.ext_types, self.fp_key, self._raw = ext_types, fp_key, None
+
+    # The lazy fields: None until first read when the parser left their raw bytes in _raw
+    # = (body, extensions offset, suites, compression, versions, groups, points, sigalgs).
+    @property
+    def cipher_suites(self) -> list[int]:
+        if self._cipher_suites is None:
+            self._cipher_suites = u16_list(self._raw[2])
+        return self._cipher_suites
+
+    @property
+    def compression_methods(self) -> list[int]:
+        if self._compression_methods is None:
+            self._compression_methods = list(self._raw[3])
+        return self._compression_methods
+
+    @property
+    def extensions(self) -> list[tuple[int, bytes]]:
+        """(type, raw body) in wire order."""
+        if self._extensions is None:
+            self._extensions = _walk(self._raw[0], self._raw[1], None)[1]
+        return self._extensions
+
+    @property
+    def supported_versions(self) -> list[int]:
+        if self._supported_versions is None:
+            self._supported_versions = u16_list(self._raw[4])
+        return self._supported_versions
+
+    @property
+    def supported_groups(self) -> list[int]:
+        if self._supported_groups is None:
+            self._supported_groups = u16_list(self._raw[5])
+        return self._supported_groups
+
+    @property
+    def ec_point_formats(self) -> list[int]:
+        if self._ec_point_formats is None:
+            self._ec_point_formats = list(self._raw[6])
+        return self._ec_point_formats
+
+    @property
+    def signature_algorithms(self) -> list[int]:
+        if self._signature_algorithms is None:
+            self._signature_algorithms = u16_list(self._raw[7])
+        return self._signature_algorithms
+
+    def _astuple(self) -> tuple:
+        return tuple(getattr(self, name) for name in self._FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ClientHello):
+            return NotImplemented
+        return self._astuple() == other._astuple()
+
+    __hash__ = None         # type: ignore[assignment]   (mutable lists inside, as before)
+
+    def __repr__(self) -> str:
+        return "ClientHello(" + ", ".join(f"{name}={getattr(self, name)!r}"
+                                          for name in self._FIELDS) + ")"
 
 
 class ServerHello(NamedTuple):
@@ -135,12 +220,15 @@ def _text(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
-def _extensions(body: bytes, off: int) -> tuple[list[tuple[int, bytes]], tuple[int, ...]]:
-    """(extensions, their types) of the block at ``off``. Bounds are checked inline and
-    ``_need`` is only called to raise: this loop runs for every extension of every hello."""
+def _walk(body: bytes, off: int, pick: frozenset[int] | None
+          ) -> tuple[tuple[int, ...], list[tuple[int, bytes]]]:
+    """Check the extensions block at ``off`` (absent = empty; RFC 8446 §4.1.2); returns
+    (every type in wire order, [(type, body)] of the types in ``pick``, all if None).
+    Bounds are checked inline and ``_need`` is only called to raise: this loop runs for
+    every extension of every hello."""
     n = len(body)
     if off == n:
-        return [], ()
+        return (), []
     if off + 2 > n:
         _need(body, off, 2, "extensions")
     end = off + 2 + ((body[off] << 8) | body[off + 1])
@@ -149,12 +237,14 @@ def _extensions(body: bytes, off: int) -> tuple[list[tuple[int, bytes]], tuple[i
     if end != n:
         # Trailing bytes after the extensions: tolerated by most stacks, but not ours to guess.
         raise TLSParseError(f"{n - end} bytes after extensions")
-    exts: list[tuple[int, bytes]] = []
     types: list[int] = []
-    append, type_append, unpack = exts.append, types.append, U16_U16.unpack_from
-    pos, base = off + 2, off + 2          # offsets in body; errors report block offsets
+    picked: list[tuple[int, bytes]] = []
+    add_type, add, unpack = types.append, picked.append, U16_U16.unpack_from
+    pos = base = off + 2             # offsets in body; errors report offsets in the block
+    # An extension takes 4 bytes at least: a smaller block cannot exceed the count limit.
+    count_limit = end - base > 4 * MAX_EXTENSIONS
     while pos < end:
-        if len(exts) >= MAX_EXTENSIONS:
+        if count_limit and len(types) >= MAX_EXTENSIONS:
             raise TLSParseError("too many extensions")
         if pos + 4 > end:
             _need(body[base:end], pos - base, 4, "extension header")
@@ -162,15 +252,16 @@ def _extensions(body: bytes, off: int) -> tuple[list[tuple[int, bytes]], tuple[i
         nxt = pos + 4 + elen
         if nxt > end:
             _need(body[base:end], pos - base + 4, elen, "extension body")
-        append((etype, body[pos + 4:nxt]))
-        type_append(etype)
+        add_type(etype)
+        if pick is None or etype in pick:
+            add((etype, body[pos + 4:nxt]))
         pos = nxt
-    return exts, tuple(types)
+    return tuple(types), picked
 
 
 def parse_extensions(body: bytes, off: int) -> list[tuple[int, bytes]]:
     """The extensions block at ``off`` (absent = empty; RFC 8446 §4.1.2)."""
-    return _extensions(body, off)[0]
+    return _walk(body, off, None)[1]
 
 
 def parse_server_names(data: bytes) -> list[str]:
@@ -280,47 +371,46 @@ def parse_client_hello(body: bytes, dtls: bool = False) -> ClientHello:
     if nxt > n:
         _need(body, off + 1, nxt - off - 1, "compression_methods")
     comp, off = body[off + 1:nxt], nxt
-    exts, types = _extensions(body, off)
+    types, exts = _walk(body, off, _CH_PARSED)
+    if len(suites_raw) & 1:
+        raise TLSParseError("odd-length u16 list")
     sni, server_names, alpn, shares, bad = None, [], [], [], []
     versions_raw = groups_raw = points_raw = sigalgs_raw = b""
-    if not _CH_PARSED.isdisjoint(types):
-        for etype, data in exts:
-            if etype not in _CH_PARSED:
-                continue
-            try:
-                if etype == EXT_SERVER_NAME:
-                    if data:
-                        server_names = parse_server_names(data)
-                        sni = server_names[0] if server_names else None
-                elif etype == EXT_ALPN:
-                    alpn = parse_alpn(data)
-                elif etype == EXT_SUPPORTED_VERSIONS:
-                    raw = _u16_vec(data, 1, "supported_versions")
-                    if len(raw) & 1:
-                        raise TLSParseError("odd-length u16 list")
-                    versions_raw = raw
-                elif etype == EXT_SUPPORTED_GROUPS:
-                    raw = _u16_vec(data, 2, "supported_groups")
-                    if len(raw) & 1:
-                        raise TLSParseError("odd-length u16 list")
-                    groups_raw = raw
-                elif etype == EXT_EC_POINT_FORMATS:
-                    points_raw = _u16_vec(data, 1, "ec_point_formats")
-                elif etype == EXT_SIGNATURE_ALGORITHMS:
-                    raw = _u16_vec(data, 2, "signature_algorithms")
-                    if len(raw) & 1:
-                        raise TLSParseError("odd-length u16 list")
-                    sigalgs_raw = raw
-                else:                                   # EXT_KEY_SHARE
-                    shares = _key_share_groups(data)
-            except TLSParseError:
-                bad.append(etype)     # keep the hello; the analyzer records a weird
+    for etype, data in exts:
+        try:
+            if etype == EXT_SERVER_NAME:
+                if data:
+                    server_names = parse_server_names(data)
+                    sni = server_names[0] if server_names else None
+            elif etype == EXT_ALPN:
+                alpn = parse_alpn(data)
+            elif etype == EXT_SUPPORTED_VERSIONS:
+                raw = _u16_vec(data, 1, "supported_versions")
+                if len(raw) & 1:
+                    raise TLSParseError("odd-length u16 list")
+                versions_raw = raw
+            elif etype == EXT_SUPPORTED_GROUPS:
+                raw = _u16_vec(data, 2, "supported_groups")
+                if len(raw) & 1:
+                    raise TLSParseError("odd-length u16 list")
+                groups_raw = raw
+            elif etype == EXT_EC_POINT_FORMATS:
+                points_raw = _u16_vec(data, 1, "ec_point_formats")
+            elif etype == EXT_SIGNATURE_ALGORITHMS:
+                raw = _u16_vec(data, 2, "signature_algorithms")
+                if len(raw) & 1:
+                    raise TLSParseError("odd-length u16 list")
+                sigalgs_raw = raw
+            else:                                   # EXT_KEY_SHARE
+                shares = _key_share_groups(data)
+        except TLSParseError:
+            bad.append(etype)     # keep the hello; the analyzer records a weird
     fp_key = (version, suites_raw, types, versions_raw, groups_raw, points_raw, sigalgs_raw,
               sni is not None, alpn[0] if alpn else None)
-    return ClientHello(version, random, session_id, u16_list(suites_raw), list(comp), exts,
-                       sni, alpn, u16_list(versions_raw), u16_list(groups_raw),
-                       list(points_raw), u16_list(sigalgs_raw), shares, server_names, bad,
-                       False, cookie, types, fp_key)
+    ch = ClientHello(version, random, session_id, None, None, None, sni, alpn, None, None,
+                     None, None, shares, server_names, bad, False, cookie, types, fp_key)
+    ch._raw = (body, off, suites_raw, comp, versions_raw, groups_raw, points_raw, sigalgs_raw)
+    return ch
 
 
 def parse_server_hello(body: bytes) -> ServerHello:
@@ -334,7 +424,7 @@ def parse_server_hello(body: bytes) -> ServerHello:
         _need(body, off, 3, "cipher_suite/compression")
     (suite,) = U16.unpack_from(body, off)
     comp = body[off + 2]
-    exts, types = _extensions(body, off + 3)
+    types, exts = _walk(body, off + 3, None)
     is_hrr = random == HRR_RANDOM
     selected, alpn, group, points, psk, bad = None, [], None, [], False, []
     for etype, data in exts:
