@@ -281,14 +281,14 @@ class DnsAnalyzer(Analyzer):
     # --- pairing (main.zeek's set_session hook) ----------------------------------------
 
     def _new_session(self, trans_id: int, ts: float) -> _Session:
-        # One dict display per record: cheaper than copying a per-connection template
-        # that most connections (one query, one reply) would use once.
+        # One dict display per record, instead of a per-connection template made in
+        # __init__ that most connections (one query, one reply) would copy once.
         return _Session({
             "ts": ts, **self._ids, "proto": self._proto, "trans_id": trans_id, "rtt": None,
             "query": None, "qclass": None, "qclass_name": None, "qtype": None,
-            "qtype_name": None, "rcode": None, "rcode_name": None, "AA": False, "TC": False, "RD": False, "RA": False, "Z": 0,
-            "answers": None, "TTLs": None, "rejected": False, "opcode": None,
-            "opcode_name": None})
+            "qtype_name": None, "rcode": None, "rcode_name": None, "AA": False, "TC": False,
+            "RD": False, "RA": False, "Z": 0, "answers": None, "TTLs": None,
+            "rejected": False, "opcode": None, "opcode_name": None})
 
     def _set_session(self, hdr, qr, opcode, ts) -> _Session:
         trans_id = hdr[0]

@@ -229,11 +229,12 @@ def parse_message(buf: bytes, *, netbios: bool = False, udp: bool = True,
                 questions.append((name, qtype, qclass))
             qname = questions[0][0]
             # Answers' owners usually point at the first question's name (offset 12).
-            # Following that pointer gives back the same name exactly when the name is
-            # written out whole (no pointers of its own: its wire form is then its text
-            # plus the first length byte and the final zero, a length no compressed
-            # name's wire form can have) and drew no weird (a too-long name would draw
-            # it again).
+            # Following that pointer gives back the same name when the name is written
+            # out whole (no pointers of its own: its wire form is then its text plus the
+            # first length byte and the final zero, a length no compressed name's wire
+            # form can have) and drew no weird (a too-long name would draw it again).
+            # Only such a lone question is remembered in ``seen``: a compressed one is
+            # partly read from other bytes, which the reply need not repeat.
             if weirds or first_end - HEADER_LEN != len(qname) + (2 if qname else 1):
                 qname = None
             else:
