@@ -11,6 +11,7 @@ recognised at the start of a direction.
 from __future__ import annotations
 
 import struct
+from functools import partial
 from typing import NamedTuple
 
 __all__ = ["TLSParseError", "Record", "RecordReader", "HandshakeReader", "parse_dtls_records",
@@ -50,6 +51,10 @@ class Record(NamedTuple):
     fragment: bytes
 
 
+#: Builds a Record from a 3-tuple in C (the NamedTuple's own __new__ is Python code).
+_new_record = partial(tuple.__new__, Record)
+
+
 class RecordReader:
     """One direction's TLS stream → records. ``feed`` raises TLSParseError when the bytes
     cannot be TLS (unknown content type, major version not 3, oversized record); the caller
@@ -74,6 +79,7 @@ class RecordReader:
     def feed(self, data: bytes) -> list[Record]:
         # Speed: with nothing pending (the usual case: TCP hands over whole records) the
         # records are sliced straight out of ``data``; only a partial tail is buffered.
+        # Records are made by tuple.__new__ (C) rather than the NamedTuple's Python __new__.
         buf = self._buf
         if buf:
             buf += data
@@ -81,32 +87,35 @@ class RecordReader:
         else:
             src = data
         out: list[Record] = []
-        append, unpack = out.append, RECORD_HEADER.unpack_from
+        append, unpack, new = out.append, RECORD_HEADER.unpack_from, _new_record
+        content_types, max_len = CONTENT_TYPES, MAX_RECORD_LEN
+        v2_ok = self._v2_ok         # SSLv2 framing ends at the first TLS record header
         off, n = 0, len(src)
         try:
             while n - off >= 5:
                 ctype = src[off]
-                if ctype not in CONTENT_TYPES:
-                    if self._v2_ok and ctype & 0x80:
+                if ctype not in content_types:
+                    if v2_ok and ctype & 0x80:
                         rec_len = ((ctype & 0x7F) << 8) | src[off + 1]
                         if n - off - 2 < rec_len:
                             break
-                        append(Record(CT_SSLV2, 2, bytes(src[off + 2:off + 2 + rec_len])))
+                        append(new((CT_SSLV2, 2, bytes(src[off + 2:off + 2 + rec_len]))))
                         off += 2 + rec_len
                         continue
                     raise TLSParseError(f"unknown content type {ctype}")
-                self._v2_ok = False
+                v2_ok = False
                 _, version, rec_len = unpack(src, off)
                 if version >> 8 != 3:
                     raise TLSParseError(f"record version 0x{version:04x}")
-                if rec_len > MAX_RECORD_LEN:
+                if rec_len > max_len:
                     raise TLSParseError(f"record of {rec_len} bytes (max {MAX_RECORD_LEN})")
                 end = off + 5 + rec_len
                 if end > n:
                     break
-                append(Record(ctype, version, bytes(src[off + 5:end])))
+                append(new((ctype, version, bytes(src[off + 5:end]))))
                 off = end
         finally:
+            self._v2_ok = v2_ok
             if src is buf:
                 del buf[:off]
             elif off < n:

@@ -56,6 +56,11 @@ _SPECIAL = frozenset(',+"\\<>;')
 
 def escape_value(text: str) -> str:
     """One attribute value escaped as OpenSSL's ASN1_STRFLGS_RFC2253 does it."""
+    # Most values are printable ASCII with nothing to escape: returned as they are,
+    # without the per-byte loop below.
+    if text.isascii() and text.isprintable() and _SPECIAL.isdisjoint(text) \
+            and text[:1] not in ("#", " ") and text[-1:] != " ":
+        return text
     raw = text.encode("utf-8", "surrogateescape")
     out = []
     last = len(raw) - 1
