@@ -1,13 +1,14 @@
 """The parser's speed shortcuts give exactly what the plain path gives: answers' owners
 reusing the question's name, a reply's repeated question taken from the query's parse,
-and looks_like_dns's early rejections; plus the analyzer's lazily made state."""
+queries remembered across transaction ids, and looks_like_dns's early rejections; plus
+the analyzer's lazily made state."""
 
 import struct
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shoestring.analyzers.dns import DnsAnalyzer
+from shoestring.analyzers.dns import DnsAnalyzer, parse
 from shoestring.analyzers.dns.parse import HEADER_LEN, _plausible, looks_like_dns, parse_message
 from tests.fakes import FakeContext
 
@@ -105,6 +106,55 @@ def test_remembered_question_is_used_for_the_reply_only_when_identical():
     reply = struct.pack("!6H", 0x0161, 0x8180, 1, 0, 0, 0) + compressed[12:]
     assert outcome(reply, seen=seen2) == outcome(reply)
     assert outcome(reply)[4] == ("DNSParseError", "DNS_label_too_long", None)
+
+
+def fresh(buf, **kw):
+    """outcome() with no query remembered, and what it leaves in a new ``seen``."""
+    parse._cached_queries.clear()
+    seen: list = []
+    return outcome(buf, seen=seen, **kw), seen
+
+
+@SETTINGS
+@given(st.one_of(first_name_variants(), mutated(), st.sampled_from(SEEDS),
+                 st.binary(min_size=12, max_size=80)),
+       st.binary(min_size=2, max_size=2), st.booleans(), st.booleans())
+def test_remembered_query_changes_nothing(msg, tid, netbios, all_sections):
+    kw = {"netbios": netbios, "all_sections": all_sections}
+    other = tid + msg[2:]                       # the same query under another id
+    expected = fresh(other, **kw)
+    outcome(msg, **kw)                          # remembered, if it qualifies
+    seen: list = []
+    assert (outcome(other, seen=seen, **kw), seen) == expected
+
+
+def test_remembered_query_is_used_and_bounded(monkeypatch):
+    parse._cached_queries.clear()
+    first = parse_message(wire.query("a.example", tid=1))
+    again = parse_message(wire.query("a.example", tid=2))
+    assert again[0][0] == 2 and again[0][1:] == first[0][1:]
+    assert again[1][0] is first[1][0]                      # the parse itself, reused
+    assert len(parse._cached_queries) == 1
+    # Compressed, answered or noted queries are not remembered.
+    parse_message(struct.pack("!6H", 0x0161, 0, 1, 0, 0, 0) + wire.ptr(0) + b"\0\1\0\1")
+    parse_message(wire.header(an=1) + wire.question("b.example")
+                  + wire.rr(wire.ptr(12), 1, wire.a("192.0.2.1")))
+    parse_message(wire.header() + wire.question("x." * 130 + "example"))
+    assert len(parse._cached_queries) == 1
+    # A dynamic update's records sit in the authority section, parsed for updates only.
+    update = wire.header(opcode=5, qd=1, ns=1) + wire.question("zone.example", qtype=6) \
+        + wire.rr("host.zone.example", 1, wire.a("192.0.2.9"))
+    for tid in (b"\0\1", b"\0\2"):
+        assert len(parse_message(tid + update[2:])[2]) == 1
+    assert len(parse._cached_queries) == 1
+    monkeypatch.setattr(parse, "MAX_CACHED_QUERIES", 3)
+    for n in range(5):
+        parse_message(wire.query(f"{n}.example"))
+        assert len(parse._cached_queries) <= 3
+    big = wire.header() + wire.question("y" * 60 + "." + "z" * 60) + b"\0" * 500
+    parse._cached_queries.clear()
+    parse_message(big)
+    assert parse._cached_queries == {}                     # too long to keep
 
 
 def reference_looks_like_dns(payload, is_orig):

@@ -48,6 +48,13 @@ MAX_LABEL_NETBIOS = 191      # 0xC0 and above are compression pointers
 MAX_POINTER_HOPS = 20
 #: Zeek's dns_max_queries: a "DNS" message asking more questions is not DNS.
 MAX_QUESTIONS = 25
+#: Parsed queries remembered across connections (see parse_message): clients ask the
+#: same few names over and over. Cleared when full, so hostile traffic of ever-new
+#: names costs one dict of this many entries at most...
+MAX_CACHED_QUERIES = 4096
+#: ... each at most this long (the classic UDP message limit; real queries are ~40
+#: bytes), so the cache holds at most 2 MiB of keys.
+MAX_CACHED_QUERY_LEN = 512
 
 # --- wire formats ----------------------------------------------------------------------
 
@@ -194,11 +201,23 @@ def parse_message(buf: bytes, *, netbios: bool = False, udp: bool = True,
     tests to compare), and ``seen``, a list the caller keeps for one connection (empty
     at first), remembers the last lone question written out whole, so that the reply
     repeating it is not parsed again."""
+    size = len(buf)
+    if size < HEADER_LEN:
+        raise DNSParseError("DNS_truncated_len_lt_hdr_len")
+    key = None
+    if size <= MAX_CACHED_QUERY_LEN and not buf[2] & 0x80 and not netbios \
+            and not all_sections:
+        # A query parsed before but for its transaction id (see _remember_query).
+        key = buf[2:]
+        hit = _cached_queries_get(key)
+        if hit is not None:
+            rest, question, wire = hit
+            if seen is not None:
+                seen[:] = (wire, question, MAX_LABEL)
+            return ((buf[0] << 8) | buf[1], *rest), [question], [], [], None, True
     weirds: list = []
     questions: list = []
     rrs: list = []
-    if len(buf) < HEADER_LEN:
-        raise DNSParseError("DNS_truncated_len_lt_hdr_len")
     hdr = _unpack_header(buf, 0)
     qdcount = hdr[2]
     if qdcount > MAX_QUESTIONS:
@@ -238,8 +257,13 @@ def parse_message(buf: bytes, *, netbios: bool = False, udp: bool = True,
             if weirds or first_end - HEADER_LEN != len(qname) + (2 if qname else 1):
                 qname = None
             else:
-                if seen is not None and qdcount == 1:
-                    seen[:] = (buf[HEADER_LEN:first_end + 4], questions[0], max_label)
+                if qdcount == 1:
+                    wire = buf[HEADER_LEN:first_end + 4]
+                    if seen is not None:
+                        seen[:] = (wire, questions[0], max_label)
+                    if key is not None and hdr[3] == 0 and (hdr[4] == 0 and hdr[5] == 0
+                                                            or not update):
+                        _remember_query(key, hdr, questions[0], wire)
                 if not reuse_owner:
                     qname = None
         for _ in range(hdr[3]):
@@ -261,6 +285,20 @@ def parse_message(buf: bytes, *, netbios: bool = False, udp: bool = True,
             rrs.append(e.rr)
         return hdr, questions, rrs, weirds, e, True
     return hdr, questions, rrs, weirds, None, True
+
+
+_cached_queries: dict[bytes, tuple] = {}
+_cached_queries_get = _cached_queries.get
+
+
+def _remember_query(key: bytes, hdr: tuple, question: tuple, wire: bytes) -> None:
+    """Keep a query's parse for its next asking, keyed by all its bytes but the
+    transaction id. Only a query whose parse reads nothing but its own header and its
+    one question, written out whole (no pointers, so no name reads the id bytes), with
+    no records to parse and nothing to note: its parse is then the same for any id."""
+    if len(_cached_queries) >= MAX_CACHED_QUERIES:
+        _cached_queries.clear()
+    _cached_queries[key] = (hdr[1:], question, wire)
 
 
 # Question classes a real query uses (mDNS sets the top bit for "unicast response").
