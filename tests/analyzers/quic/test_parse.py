@@ -196,3 +196,18 @@ def test_crypto_stream_random_pieces(pieces):
         assert len(s._buf) <= MAX_HELLO_LEN + 4
         assert s._pending_bytes <= MAX_HELLO_LEN + 4
         assert len(s._pending) <= MAX_CRYPTO_SEGMENTS
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 40), st.binary(min_size=1, max_size=30)), max_size=8),
+       st.integers(0, 2000))
+def test_frames_between_padding_runs(pieces, trailing):
+    # PADDING runs of any length between CRYPTO frames and at the end (the common 1200-byte
+    # Initial) are skipped, whichever way parse_initial_frames finds their end.
+    plain, expected, offset = b"", [], 0
+    for pad, data in pieces:
+        plain += bytes(pad) + b"\x06" + bytes((offset,)) + bytes((len(data),)) + data
+        expected.append(("crypto", offset, data))
+        offset = (offset + len(data)) % 64
+    plain += bytes(trailing)
+    assert parse_initial_frames(plain) == expected
