@@ -281,14 +281,15 @@ class DnsAnalyzer(Analyzer):
     # --- pairing (main.zeek's set_session hook) ----------------------------------------
 
     def _new_session(self, trans_id: int, ts: float) -> _Session:
-        # One dict display per record, instead of a per-connection template made in
-        # __init__ that most connections (one query, one reply) would copy once.
-        return _Session({
-            "ts": ts, **self._ids, "proto": self._proto, "trans_id": trans_id, "rtt": None,
-            "query": None, "qclass": None, "qclass_name": None, "qtype": None,
-            "qtype_name": None, "rcode": None, "rcode_name": None, "AA": False, "TC": False,
-            "RD": False, "RA": False, "Z": 0, "answers": None, "TTLs": None,
-            "rejected": False, "opcode": None, "opcode_name": None})
+        # A copy of one blank record shared by all connections, then this one's own
+        # fields: a dict copy keeps the blank's layout, where building the record as a
+        # display with **ids cost three times as much.
+        rec = _BLANK_RECORD.copy()
+        rec.update(self._ids)
+        rec["ts"] = ts
+        rec["proto"] = self._proto
+        rec["trans_id"] = trans_id
+        return _Session(rec)
 
     def _set_session(self, hdr, qr, opcode, ts) -> _Session:
         trans_id = hdr[0]
@@ -371,6 +372,14 @@ class DnsAnalyzer(Analyzer):
         self._log_all(self._pending_queries)
         self._log_all(self._pending_replies)
 
+
+#: Every dns.log record starts as a copy of this, in Zeek's field order.
+_BLANK_RECORD = {
+    "ts": None, "uid": None, "id.orig_h": None, "id.orig_p": None, "id.resp_h": None,
+    "id.resp_p": None, "proto": None, "trans_id": None, "rtt": None, "query": None,
+    "qclass": None, "qclass_name": None, "qtype": None, "qtype_name": None, "rcode": None,
+    "rcode_name": None, "AA": False, "TC": False, "RD": False, "RA": False, "Z": 0,
+    "answers": None, "TTLs": None, "rejected": False, "opcode": None, "opcode_name": None}
 
 # Name tables bound once: a dict lookup inline instead of a call per field per message.
 _LOGGED_OPCODES = C.LOGGED_OPCODES
