@@ -136,8 +136,9 @@ class TlsAnalyzer(Analyzer):
             self._done = True        # Zeek's disable_analyzer_after_detection
             self.wants_more = False  # the rest is ciphertext: fast path from here
             # The connection stays open (and this analyzer attached) until it ends; its
-            # buffers are no use any more, so they leave the heap the GC walks now.
-            self._records = self._handshakes = None
+            # buffers and the logged session are no use any more, so they leave the heap
+            # the GC walks now (finish() has nothing left to log).
+            self._records = self._handshakes = self.session = None
 
     def _handshake(self, is_orig: bool, is_client: bool, fragment: bytes, ts: float) -> None:
         s = self.session

@@ -224,8 +224,11 @@ def _walk(body: bytes, off: int, pick: frozenset[int] | None
           ) -> tuple[tuple[int, ...], list[tuple[int, bytes]]]:
     """Check the extensions block at ``off`` (absent = empty; RFC 8446 §4.1.2); returns
     (every type in wire order, [(type, body)] of the types in ``pick``, all if None).
-    Bounds are checked inline and ``_need`` is only called to raise: this loop runs for
-    every extension of every hello."""
+
+    Speed: this loop runs for every extension of every hello, so a well-formed block is
+    walked without per-extension checks; the walk must then land exactly on the block's
+    end within MAX_EXTENSIONS steps, and anything else (an overrun, too many extensions)
+    is walked again by :func:`_walk_checked`, which raises the precise error."""
     n = len(body)
     if off == n:
         return (), []
@@ -240,23 +243,42 @@ def _walk(body: bytes, off: int, pick: frozenset[int] | None
     types: list[int] = []
     picked: list[tuple[int, bytes]] = []
     add_type, add, unpack = types.append, picked.append, U16_U16.unpack_from
-    pos = base = off + 2             # offsets in body; errors report offsets in the block
-    # An extension takes 4 bytes at least: a smaller block cannot exceed the count limit.
-    count_limit = end - base > 4 * MAX_EXTENSIONS
-    while pos < end:
-        if count_limit and len(types) >= MAX_EXTENSIONS:
-            raise TLSParseError("too many extensions")
-        if pos + 4 > end:
-            _need(body[base:end], pos - base, 4, "extension header")
-        etype, elen = unpack(body, pos)
-        nxt = pos + 4 + elen
-        if nxt > end:
-            _need(body[base:end], pos - base + 4, elen, "extension body")
-        add_type(etype)
-        if pick is None or etype in pick:
-            add((etype, body[pos + 4:nxt]))
-        pos = nxt
+    pos = off + 2
+    try:
+        if pick is None:
+            while pos < end:
+                etype, elen = unpack(body, pos)
+                add_type(etype)
+                add((etype, body[pos + 4:pos + 4 + elen]))
+                pos += 4 + elen
+        else:
+            while pos < end:
+                etype, elen = unpack(body, pos)
+                add_type(etype)
+                if etype in pick:
+                    add((etype, body[pos + 4:pos + 4 + elen]))
+                pos += 4 + elen
+    except struct.error:           # a header past the end (end == len(body) here)
+        pos = -1
+    if pos != end or len(types) > MAX_EXTENSIONS:
+        _walk_checked(body, off + 2, end)          # raises
+        raise AssertionError("unreachable: the checked walk raises")  # pragma: no cover
     return tuple(types), picked
+
+
+def _walk_checked(body: bytes, base: int, end: int) -> None:
+    """The extension walk with every bound checked, for a block the fast walk could not
+    finish cleanly: raises the error that names the first fault."""
+    block = body[base:end]
+    pos, count, n = 0, 0, len(block)
+    while pos < n:
+        if count >= MAX_EXTENSIONS:
+            raise TLSParseError("too many extensions")
+        _need(block, pos, 4, "extension header")
+        _, elen = U16_U16.unpack_from(block, pos)
+        _need(block, pos + 4, elen, "extension body")
+        pos += 4 + elen
+        count += 1
 
 
 def parse_extensions(body: bytes, off: int) -> list[tuple[int, bytes]]:
@@ -353,7 +375,10 @@ def parse_client_hello(body: bytes, dtls: bool = False) -> ClientHello:
     if n < 34:
         _need(body, 0, 34, "client_hello version/random")
     version, random = VERSION_RANDOM.unpack_from(body, 0)
-    session_id, off = _vec8(body, 34, "session_id")
+    off = 35 + body[34] if n > 34 else 35        # session_id: an inline _vec8
+    if off > n:
+        _vec8(body, 34, "session_id")             # raises the usual error
+    session_id = body[35:off]
     if len(session_id) > 32:
         raise TLSParseError(f"session_id of {len(session_id)} bytes (max 32)")
     cookie = None
@@ -419,7 +444,10 @@ def parse_server_hello(body: bytes) -> ServerHello:
     if n < 34:
         _need(body, 0, 34, "server_hello version/random")
     version, random = VERSION_RANDOM.unpack_from(body, 0)
-    session_id, off = _vec8(body, 34, "session_id")
+    off = 35 + body[34] if n > 34 else 35        # session_id: an inline _vec8
+    if off > n:
+        _vec8(body, 34, "session_id")             # raises the usual error
+    session_id = body[35:off]
     if off + 3 > n:
         _need(body, off, 3, "cipher_suite/compression")
     (suite,) = U16.unpack_from(body, off)

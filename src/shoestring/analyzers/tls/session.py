@@ -17,6 +17,7 @@ from .parse import (TLSParseError, parse_certificate, parse_client_hello,
 
 #: Handshake-message types Zeek knows by letter; others are 'z' and a weird.
 _KNOWN = C.HISTORY_LETTERS
+_MAX_HISTORY = C.MAX_HISTORY
 
 
 class TlsSession:
@@ -52,11 +53,12 @@ class TlsSession:
 
     # -- history ---------------------------------------------------------------------
     def add_history(self, is_client: bool, letter: str) -> None:
-        if len(self.history) >= C.MAX_HISTORY:
+        history = self.history
+        if len(history) >= _MAX_HISTORY:
             return
-        self.history.append(letter.upper() if is_client else letter)
-        if len(self.history) == C.MAX_HISTORY:
-            self.ctx.weird("SSL_max_ssl_history_length_reached", str(C.MAX_HISTORY))
+        history.append(letter.upper() if is_client else letter)
+        if len(history) == _MAX_HISTORY:
+            self.ctx.weird("SSL_max_ssl_history_length_reached", str(_MAX_HISTORY))
 
     def flip(self) -> None:
         """The ClientHello came from the responder (e.g. DTLS after STUN)."""
