@@ -365,6 +365,40 @@ def _u16_vec(data: bytes, width: int, what: str) -> bytes:
     return data[width:end]
 
 
+#: Client-hello extensions whose bodies repeat across a client's connections (unlike the
+#: server name or key shares): their parse outcome is cached by (type, body).
+_STATIC_EXTS = frozenset({EXT_ALPN, EXT_SUPPORTED_VERSIONS, EXT_SUPPORTED_GROUPS,
+                          EXT_EC_POINT_FORMATS, EXT_SIGNATURE_ALGORITHMS})
+#: Longest body cached: real ones are tens of bytes; a longer one is parsed every time, so
+#: hostile hellos cannot fill the cache with big keys (4096 x 128 B bounds it to ~1 MiB).
+MAX_CACHED_EXT_LEN = 128
+#: Entries kept (distinct bodies); when full the cache is emptied and refills.
+MAX_CACHED_EXTS = 4096
+#: Largest raw input of the JA3/JA4 cache key (``fp_key``; real hellos need a few hundred
+#: bytes): a hello with longer lists gets no key and its fingerprints are computed afresh,
+#: which bounds the fingerprint caches' memory against hostile hellos.
+MAX_FP_KEY_BYTES = 1024
+_STATIC_CACHE: dict[tuple[int, bytes], object] = {}
+_BAD = object()        # cached outcome: the body does not parse
+
+
+def _static_ext(etype: int, data: bytes) -> object:
+    """One _STATIC_EXTS body: the ALPN names (a tuple) or the list's validated raw bytes."""
+    if etype == EXT_ALPN:
+        return tuple(parse_alpn(data))
+    if etype == EXT_EC_POINT_FORMATS:
+        return _u16_vec(data, 1, "ec_point_formats")
+    if etype == EXT_SUPPORTED_VERSIONS:
+        raw = _u16_vec(data, 1, "supported_versions")
+    elif etype == EXT_SUPPORTED_GROUPS:
+        raw = _u16_vec(data, 2, "supported_groups")
+    else:
+        raw = _u16_vec(data, 2, "signature_algorithms")
+    if len(raw) & 1:
+        raise TLSParseError("odd-length u16 list")
+    return raw
+
+
 def parse_client_hello(body: bytes, dtls: bool = False) -> ClientHello:
     """A ClientHello's body (after the handshake header). ``dtls``: RFC 6347 §4.2.1 cookie.
 
@@ -401,37 +435,47 @@ def parse_client_hello(body: bytes, dtls: bool = False) -> ClientHello:
         raise TLSParseError("odd-length u16 list")
     sni, server_names, alpn, shares, bad = None, [], [], [], []
     versions_raw = groups_raw = points_raw = sigalgs_raw = b""
+    static, cache = _STATIC_EXTS, _STATIC_CACHE
     for etype, data in exts:
+        if etype in static:
+            # the same few bodies on every connection of a client: parsed once
+            value = cache.get((etype, data)) if len(data) <= MAX_CACHED_EXT_LEN else None
+            if value is None:
+                try:
+                    value = _static_ext(etype, data)
+                except TLSParseError:
+                    value = _BAD
+                if len(data) <= MAX_CACHED_EXT_LEN:
+                    if len(cache) >= MAX_CACHED_EXTS:
+                        cache.clear()
+                    cache[(etype, data)] = value
+            if value is _BAD:
+                bad.append(etype)     # keep the hello; the analyzer records a weird
+            elif etype == EXT_ALPN:
+                alpn = list(value)
+            elif etype == EXT_SUPPORTED_VERSIONS:
+                versions_raw = value
+            elif etype == EXT_SUPPORTED_GROUPS:
+                groups_raw = value
+            elif etype == EXT_EC_POINT_FORMATS:
+                points_raw = value
+            else:                                       # EXT_SIGNATURE_ALGORITHMS
+                sigalgs_raw = value
+            continue
         try:
             if etype == EXT_SERVER_NAME:
                 if data:
                     server_names = parse_server_names(data)
                     sni = server_names[0] if server_names else None
-            elif etype == EXT_ALPN:
-                alpn = parse_alpn(data)
-            elif etype == EXT_SUPPORTED_VERSIONS:
-                raw = _u16_vec(data, 1, "supported_versions")
-                if len(raw) & 1:
-                    raise TLSParseError("odd-length u16 list")
-                versions_raw = raw
-            elif etype == EXT_SUPPORTED_GROUPS:
-                raw = _u16_vec(data, 2, "supported_groups")
-                if len(raw) & 1:
-                    raise TLSParseError("odd-length u16 list")
-                groups_raw = raw
-            elif etype == EXT_EC_POINT_FORMATS:
-                points_raw = _u16_vec(data, 1, "ec_point_formats")
-            elif etype == EXT_SIGNATURE_ALGORITHMS:
-                raw = _u16_vec(data, 2, "signature_algorithms")
-                if len(raw) & 1:
-                    raise TLSParseError("odd-length u16 list")
-                sigalgs_raw = raw
-            else:                                   # EXT_KEY_SHARE
+            else:                                       # EXT_KEY_SHARE
                 shares = _key_share_groups(data)
         except TLSParseError:
-            bad.append(etype)     # keep the hello; the analyzer records a weird
-    fp_key = (version, suites_raw, types, versions_raw, groups_raw, points_raw, sigalgs_raw,
-              sni is not None, alpn[0] if alpn else None)
+            bad.append(etype)
+    fp_key = None
+    if len(suites_raw) + 2 * len(types) + len(versions_raw) + len(groups_raw) \
+            + len(points_raw) + len(sigalgs_raw) <= MAX_FP_KEY_BYTES:
+        fp_key = (version, suites_raw, types, versions_raw, groups_raw, points_raw,
+                  sigalgs_raw, sni is not None, alpn[0] if alpn else None)
     ch = ClientHello(version, random, session_id, None, None, None, sni, alpn, None, None,
                      None, None, shares, server_names, bad, False, cookie, types, fp_key)
     ch._raw = (body, off, suites_raw, comp, versions_raw, groups_raw, points_raw, sigalgs_raw)

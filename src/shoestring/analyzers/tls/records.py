@@ -60,12 +60,11 @@ class RecordReader:
     cannot be TLS (unknown content type, major version not 3, oversized record); the caller
     then stops feeding this direction."""
 
-    __slots__ = ("_buf", "_v2_ok", "records")
+    __slots__ = ("_buf", "_v2_ok")
 
     def __init__(self) -> None:
         self._buf = bytearray()
         self._v2_ok = True    # SSLv2 framing is only believed at a direction's start
-        self.records = 0
 
     @property
     def pending(self) -> int:
@@ -120,7 +119,6 @@ class RecordReader:
                 del buf[:off]
             elif off < n:
                 buf += memoryview(src)[off:]
-            self.records += len(out)
         return out
 
 
@@ -142,8 +140,13 @@ class HandshakeReader:
 
     def feed(self, fragment: bytes) -> list[tuple[int, bytes]]:
         # As RecordReader: messages are sliced from ``fragment`` itself when nothing of an
-        # earlier record is pending; only a partial message is buffered.
+        # earlier record is pending; only a partial message is buffered. Most records hold
+        # exactly one whole message: that case returns at once.
         buf = self._buf
+        n = len(fragment)
+        if not buf and n >= 4 and n - 4 <= MAX_HANDSHAKE_LEN \
+                and ((fragment[1] << 16) | (fragment[2] << 8) | fragment[3]) == n - 4:
+            return [(fragment[0], bytes(fragment[4:]))]
         if buf:
             buf += fragment
             src = buf
