@@ -33,7 +33,9 @@ MAX_DISCARDED_EVENTS = 100      # Zeek's QUIC::max_discarded_packet_events
 MAX_PACKETS_PER_DATAGRAM = 128
 MAX_SSL_HISTORY = 100           # Zeek's SSL::max_ssl_history_length
 
-_LONG_LETTER = {C.INITIAL: "I", C.HANDSHAKE: "H", C.ZERO_RTT: "Z"}
+#: History letter of a long packet type, indexed by is_orig (responder's in lower case).
+_LONG_LETTERS = ({C.INITIAL: "i", C.HANDSHAKE: "h", C.ZERO_RTT: "z"},
+                 {C.INITIAL: "I", C.HANDSHAKE: "H", C.ZERO_RTT: "Z"})
 
 
 class QuicAnalyzer(Analyzer):
@@ -180,9 +182,14 @@ class QuicAnalyzer(Analyzer):
         self._log()
 
     def _long_packet(self, is_orig: bool, data: bytes, off: int, hdr, ts: float) -> None:
+        ptype = hdr.ptype
         self._set_session(is_orig, hdr, ts)
-        self._add(is_orig, _LONG_LETTER[hdr.ptype])
-        if hdr.ptype != C.INITIAL:
+        hist = self._hist
+        if len(hist) < MAX_HISTORY - 1:         # _add's common case, without the call
+            hist.append(_LONG_LETTERS[is_orig][ptype])
+        else:
+            self._add(is_orig, _LONG_LETTERS[True][ptype])
+        if ptype != C.INITIAL:
             return                              # Handshake and 0-RTT keys are not public
         if self._streams is None:
             self._streams = (CryptoStream(), CryptoStream())

@@ -31,9 +31,12 @@ PN_MAX_LEN = 4       # the sample is taken as if the packet number were 4 bytes 
 #: Cached key sets; a run sees one DCID per connection attempt, and a cache keeps the
 #: per-packet path from re-running four HKDF steps for each Initial of a connection.
 KEY_CACHE_SIZE = 1024
-#: Cached cipher objects per key set: building an AESGCM and an AES-ECB encryptor costs
-#: ~3.5 us, five times the decryption of a 1200-byte Initial, and each side reuses them.
-CIPHER_CACHE_SIZE = 1024
+#: Cipher objects per key set, for the few handshakes in flight: building an AESGCM and
+#: an AES-ECB encryptor costs ~3.5 us, five times the decryption of a 1200-byte Initial,
+#: and a hello split over several Initials reuses them within a few packets. Each holds
+#: OpenSSL contexts, so only recent ones are kept: a key set is dead once both hellos
+#: are read, and a miss merely builds them again.
+CIPHER_CACHE_SIZE = 32
 #: HKDF labels and salts: a handful per QUIC version.
 LABEL_CACHE_SIZE = 64
 
@@ -99,7 +102,7 @@ def hkdf_expand_label(secret: bytes, label: str, length: int) -> bytes:
     return _hmac(_hmac_key(secret), _expand_info(label, length))[:length]
 
 
-@functools.lru_cache(maxsize=KEY_CACHE_SIZE)
+@functools.lru_cache(maxsize=CIPHER_CACHE_SIZE)     # wanted again at the server's Initial
 def _initial_secret_key(salt: bytes, dcid: bytes) -> tuple:
     """HMAC states of the Initial secret: both sides' secrets come from it."""
     return _hmac_key(_hmac(_salt_key(salt), dcid))
