@@ -30,8 +30,9 @@ from .flows.table import ConnTable, FastPath
 from .logs.output import LogOutput
 
 # Ethernet II type, then IPv4 version/IHL, total length, flags/fragment offset,
-# protocol, source and destination (RFC 791 §3.1), in one unpack.
-ETH_IPV4_FAST = struct.Struct("!12xHBxH2xHxB2x4s4s")
+# protocol, source and destination (RFC 791 §3.1), in one unpack. The addresses come
+# as numbers: they only go into the connection key (flows/conn.py conn_key's layout).
+ETH_IPV4_FAST = struct.Struct("!12xHBxH2xHxB2xII")
 TCP_FAST = struct.Struct("!HHIIBBH")    # RFC 9293 §3.1, up to the window
 UDP_FAST = struct.Struct("!HHHH")       # RFC 768
 # UDP ports the general path must see: tunnels to decapsulate.
@@ -114,6 +115,15 @@ class Pipeline:
         use_fast = True          # FastPath itself checks each connection (conn.fast)
         next_progress = every if progress is not None else -1
         next_tick = table._clock + 1
+        # Typed, so the compiled loop builds keys with machine integers; the key is
+        # conn_key's: (protocol << 48 | lower side) << 48 | higher side, where a side
+        # is address << 16 | port.
+        src: int
+        dst: int
+        sport: int
+        dport: int
+        lo: int
+        hi: int
         count = nbytes = 0
         first = ts = None
         chunks = source.chunks()
@@ -163,25 +173,38 @@ class Pipeline:
                                 sport, dport, seq, ack, hlen, flags, win = tcp_header(buf, t)
                                 hlen = (hlen >> 4) << 2
                                 length = total - ihl - hlen
+                                lo = src << 16 | sport
+                                hi = dst << 16 | dport
+                                first = lo <= hi
+                                if not first:
+                                    lo, hi = hi, lo
                                 if hlen >= 20 and length >= 0 and (not verify or valid(
                                         buf[t:off + total],
-                                        pseudo(src, dst, 6, total - ihl))) and \
-                                        fast_tcp((src, sport, dst, dport, 6), ts, total, seq,
-                                                 ack, flags, win, length, buf,
+                                        pseudo(buf[off + 12:off + 16], buf[off + 16:off + 20],
+                                               6, total - ihl))) and \
+                                        fast_tcp((0x6000000000000 | lo) << 48 | hi, first, ts,
+                                                 total, seq, ack, flags, win, length, buf,
                                                  t + hlen):
                                     continue
                         elif proto == 17:
                             sport, dport, ulen, usum = udp_header(buf, t)
                             # Tunnel ports and datagrams that may be Teredo (an IPv6
                             # header, or Teredo's own headers) need decapsulation.
+                            lo = src << 16 | sport
+                            hi = dst << 16 | dport
+                            first = lo <= hi
+                            if not first:
+                                lo, hi = hi, lo
                             if ulen == total - ihl and sport not in no_fast_udp and \
                                     dport not in no_fast_udp and \
                                     (ulen < 48 or buf[t + 8] >> 4 != 6) and \
                                     (ulen < 10 or buf[t + 8] or buf[t + 9] > 1) and \
                                     (not verify or not usum or valid(
-                                        buf[t:off + total], pseudo(src, dst, 17, ulen))) and \
-                                    fast_udp((src, sport, dst, dport, 17), ts, total,
-                                             ulen - 8, buf, t + 8):
+                                        buf[t:off + total],
+                                        pseudo(buf[off + 12:off + 16], buf[off + 16:off + 20],
+                                               17, ulen))) and \
+                                    fast_udp((0x11000000000000 | lo) << 48 | hi, first, ts,
+                                             total, ulen - 8, buf, t + 8):
                                 continue
                 track(ts, linktype, buf[data:stop])
             if getattr(source, "error", None):

@@ -12,6 +12,10 @@ dropped packets still reports what was transferred.
 
 from __future__ import annotations
 
+# History strings are interned: half a million open connections mostly share a handful
+# of histories ("ShAD", "Dd", ...), and one shared string costs nothing per connection.
+from sys import intern
+
 from ..decode.packet import ACK, FIN, RST, SYN, URG
 
 INACTIVE, SYN_SENT, SYN_ACK_SENT, PARTIAL, ESTABLISHED, CLOSED, RESET = range(7)
@@ -117,7 +121,7 @@ def scaled_history(conn, code: str, ep: Endpoint) -> None:
         entry = counters[letter] = [0, 1]            # count, next threshold
     entry[0] += 1
     if entry[0] == entry[1]:
-        conn.history += letter
+        conn.history = intern(conn.history + letter)
         entry[1] *= 10
 
 
@@ -130,7 +134,7 @@ def check_history(conn, ep: Endpoint, mask: int, code: str) -> bool:
     if conn.hist_seen & mask:
         return True
     conn.hist_seen |= mask
-    conn.history += code
+    conn.history = intern(conn.history + code)
     return False
 
 
@@ -198,7 +202,7 @@ def track_ack(conn, ep: Endpoint, rel_ack: int) -> None:
 
 
 def add_history(conn, ep: Endpoint, code: str) -> None:
-    conn.history += code if ep.is_orig else code.lower()
+    conn.history = intern(conn.history + (code if ep.is_orig else code.lower()))
 
 
 def process(conn, table, pkt, is_orig: bool) -> int:
