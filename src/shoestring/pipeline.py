@@ -42,6 +42,7 @@ TUNNEL_SERVICES = {kind: service for kind, service, _parse in UDP_TUNNELS.values
                    if kind != "Tunnel::GRE"}
 
 PEER = "zeek"
+MAX_TALKERS = 1 << 16               # hosts counted for the summary (Stats.talk)
 MAX_REMEMBERED_WEIRDS = 100_000     # flow weirds remembered for de-duplication
 MAX_FAILURE_REASON = 512            # analyzer.log's reason: an analyzer's text, bounded               # weird.log's peer: Zeek's default peer description
 
@@ -61,6 +62,16 @@ class Stats:
         self.last_ts: float | None = None
         self.talkers: Counter = Counter()
         self.weirds = 0
+
+    def talk(self, addr: bytes, nbytes: int) -> None:
+        """Count a host's IP bytes for the summary's top talkers. Bounded: past
+        MAX_TALKERS hosts the lighter half is let go (a scan's or the memory
+        benchmark's hundreds of thousands of one-connection hosts are no top talkers,
+        and cost ~100 MB)."""
+        talkers = self.talkers
+        talkers[addr] += nbytes
+        if len(talkers) > MAX_TALKERS:
+            self.talkers = Counter(dict(talkers.most_common(MAX_TALKERS // 2)))
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)    # the live sensor extends it
@@ -442,12 +453,11 @@ class Pipeline:
             self._run(conn, analyzer, "finish", conn.last)
         if conn.tunnel is not None:
             self._tunnel_record(conn.uid, conn.tunnel, conn.last, "Tunnel::CLOSE", conn)
-        sport, dport = conn.orig_p, conn.resp_p
-        cid = community_id(conn.orig_h, conn.resp_h, conn.proto, sport, dport,
-                           one_way=conn.one_way)
+        orig_h, sport, resp_h, dport = conn.ends()
+        cid = community_id(orig_h, resp_h, conn.proto, sport, dport, one_way=conn.one_way)
         self.output.write("conn", conn.record(self.local_nets, cid))
-        self.stats.talkers[conn.orig_h] += conn.orig_ip
-        self.stats.talkers[conn.resp_h] += conn.resp_ip
+        self.stats.talk(orig_h, conn.orig_ip)
+        self.stats.talk(resp_h, conn.resp_ip)
 
     def weird(self, name: str, conn: Conn | None, ts: float, addl: str = "",
               source: str | None = None) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+from mypy_extensions import u8
+
 from ..decode.packet import ICMP, ICMP6, TCP, UDP
 from . import tcp
 
@@ -79,16 +81,15 @@ class Conn:
     ports are not stored: they are read from the table's key (``orig_first`` says which
     side of it is the originator; a flip only toggles it)."""
 
-    __slots__ = ("_uid", "_ids", "key", "proto", "start", "last", "orig_pkts", "orig_ip",
+    __slots__ = ("_uid", "_ids", "key", "start", "last", "orig_pkts", "orig_ip",
                  "resp_pkts", "resp_ip", "orig_size", "resp_size", "history", "hist_seen",
-                 "orig_ep", "resp_ep", "analyzers", "x", "orig_first", "attempt", "one_way",
-                 "done", "passive", "fast")
+                 "orig_ep", "resp_ep", "analyzers", "x", "proto", "orig_first", "attempt",
+                 "one_way", "done", "passive", "fast")
 
     def __init__(self, ids, proto: int, key: int, orig_first: bool, ts: float):
         self._uid: str | None = None    # drawn when first needed (most: at logging)
         self._ids = ids
         self.key = key
-        self.proto = proto
         self.start = self.last = ts
         self.orig_pkts = self.orig_ip = self.resp_pkts = self.resp_ip = 0
         self.orig_size = self.resp_size = 0       # UDP/ICMP/other payload bytes
@@ -101,6 +102,7 @@ class Conn:
             self.resp_ep = tcp.Endpoint(False)
         self.analyzers: list | None = None
         self.x: ConnExtra | None = None
+        self.proto: u8 = proto          # a byte: it shares a word with the flags below
         self.orig_first = orig_first    # the originator is the key's first side
         self.attempt = False            # began with a SYN: the attempt timeout applies
         self.one_way = False
@@ -221,9 +223,14 @@ class Conn:
     def parents(self, value: tuple) -> None:
         self._more().parents = value
 
-    def id_fields(self) -> dict:
+    def ends(self) -> tuple[bytes, int, bytes, int]:
+        """(orig_h, orig_p, resp_h, resp_p) in one go."""
         orig_h, orig_p = key_side(self.key, self.orig_first)
         resp_h, resp_p = key_side(self.key, not self.orig_first)
+        return orig_h, orig_p, resp_h, resp_p
+
+    def id_fields(self) -> dict:
+        orig_h, orig_p, resp_h, resp_p = self.ends()
         return {"uid": self.uid, "id.orig_h": addr_text(orig_h), "id.orig_p": orig_p,
                 "id.resp_h": addr_text(resp_h), "id.resp_p": resp_p}
 
@@ -251,7 +258,9 @@ class Conn:
         """The conn.log record, as Zeek's set_conn fills it at the end."""
         state, orig_bytes, resp_bytes = self.state_and_sizes()
         duration = self.last - self.start
-        rec = self.id_fields()
+        orig_h, orig_p, resp_h, resp_p = self.ends()
+        rec = {"uid": self.uid, "id.orig_h": addr_text(orig_h), "id.orig_p": orig_p,
+               "id.resp_h": addr_text(resp_h), "id.resp_p": resp_p}
         rec["ts"] = self.start
         rec["proto"] = PROTO_NAMES.get(self.proto, "unknown_transport")
         services = self.services
@@ -263,8 +272,8 @@ class Conn:
             rec["resp_bytes"] = resp_bytes
         rec["conn_state"] = state
         if local_nets is not None:
-            rec["local_orig"] = key_side(self.key, self.orig_first)[0] in local_nets
-            rec["local_resp"] = key_side(self.key, not self.orig_first)[0] in local_nets
+            rec["local_orig"] = orig_h in local_nets
+            rec["local_resp"] = resp_h in local_nets
         rec["missed_bytes"] = self.missed
         if self.history:
             rec["history"] = self.history
