@@ -33,9 +33,11 @@ V6_MASK = (1 << V6_SIDE) - 1
 
 def conn_key(src: bytes, sport: int, dst: bytes, dport: int, proto: int,
              one_way: bool) -> tuple[int, bool]:
-    """(key, whether the packet's source is the key's first side)."""
-    a = int.from_bytes(src, "big") << 16 | sport
-    b = int.from_bytes(dst, "big") << 16 | dport
+    """(key, whether the packet's source is the key's first side). Ports are 16 bits
+    (ICMP: type and code, 8); the mask only keeps a caller's stray value from spilling
+    into the address bits."""
+    a = int.from_bytes(src, "big") << 16 | (sport & 0xFFFF)
+    b = int.from_bytes(dst, "big") << 16 | (dport & 0xFFFF)
     first = one_way or a <= b
     if len(src) == 4:
         if first:
