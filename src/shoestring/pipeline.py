@@ -135,6 +135,7 @@ class Pipeline:
         dport: int
         lo: int
         hi: int
+        src_first: bool         # the packet's source is the key's first side
         count = nbytes = 0
         first = ts = None
         chunks = source.chunks()
@@ -186,16 +187,16 @@ class Pipeline:
                                 length = total - ihl - hlen
                                 lo = src << 16 | sport
                                 hi = dst << 16 | dport
-                                first = lo <= hi
-                                if not first:
+                                src_first = lo <= hi
+                                if not src_first:
                                     lo, hi = hi, lo
                                 if hlen >= 20 and length >= 0 and (not verify or valid(
                                         buf[t:off + total],
                                         pseudo(buf[off + 12:off + 16], buf[off + 16:off + 20],
                                                6, total - ihl))) and \
-                                        fast_tcp((0x6000000000000 | lo) << 48 | hi, first, ts,
-                                                 total, seq, ack, flags, win, length, buf,
-                                                 t + hlen):
+                                        fast_tcp((0x6000000000000 | lo) << 48 | hi,
+                                                 src_first, ts, total, seq, ack, flags, win,
+                                                 length, buf, t + hlen):
                                     continue
                         elif proto == 17:
                             sport, dport, ulen, usum = udp_header(buf, t)
@@ -203,8 +204,8 @@ class Pipeline:
                             # header, or Teredo's own headers) need decapsulation.
                             lo = src << 16 | sport
                             hi = dst << 16 | dport
-                            first = lo <= hi
-                            if not first:
+                            src_first = lo <= hi
+                            if not src_first:
                                 lo, hi = hi, lo
                             if ulen == total - ihl and sport not in no_fast_udp and \
                                     dport not in no_fast_udp and \
@@ -214,8 +215,8 @@ class Pipeline:
                                         buf[t:off + total],
                                         pseudo(buf[off + 12:off + 16], buf[off + 16:off + 20],
                                                17, ulen))) and \
-                                    fast_udp((0x11000000000000 | lo) << 48 | hi, first, ts,
-                                             total, ulen - 8, buf, t + 8):
+                                    fast_udp((0x11000000000000 | lo) << 48 | hi, src_first,
+                                             ts, total, ulen - 8, buf, t + 8):
                                 continue
                 track(ts, linktype, buf[data:stop])
             if getattr(source, "error", None):
