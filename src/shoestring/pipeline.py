@@ -30,8 +30,9 @@ from .flows.table import ConnTable, FastPath
 from .logs.output import LogOutput
 
 # Ethernet II type, then IPv4 version/IHL, total length, flags/fragment offset,
-# protocol, source and destination (RFC 791 §3.1), in one unpack.
-ETH_IPV4_FAST = struct.Struct("!12xHBxH2xHxB2x4s4s")
+# protocol, source and destination (RFC 791 §3.1), in one unpack. The addresses come
+# as numbers: they only go into the connection key (flows/conn.py conn_key's layout).
+ETH_IPV4_FAST = struct.Struct("!12xHBxH2xHxB2xII")
 TCP_FAST = struct.Struct("!HHIIBBH")    # RFC 9293 §3.1, up to the window
 UDP_FAST = struct.Struct("!HHHH")       # RFC 768
 # UDP ports the general path must see: tunnels to decapsulate.
@@ -41,6 +42,7 @@ TUNNEL_SERVICES = {kind: service for kind, service, _parse in UDP_TUNNELS.values
                    if kind != "Tunnel::GRE"}
 
 PEER = "zeek"
+MAX_TALKERS = 1 << 16               # hosts counted for the summary (Stats.talk)
 MAX_REMEMBERED_WEIRDS = 100_000     # flow weirds remembered for de-duplication
 MAX_FAILURE_REASON = 512            # analyzer.log's reason: an analyzer's text, bounded               # weird.log's peer: Zeek's default peer description
 
@@ -60,6 +62,16 @@ class Stats:
         self.last_ts: float | None = None
         self.talkers: Counter = Counter()
         self.weirds = 0
+
+    def talk(self, addr: bytes, nbytes: int) -> None:
+        """Count a host's IP bytes for the summary's top talkers. Bounded: past
+        MAX_TALKERS hosts the lighter half is let go (a scan's or the memory
+        benchmark's hundreds of thousands of one-connection hosts are no top talkers,
+        and cost ~100 MB)."""
+        talkers = self.talkers
+        talkers[addr] += nbytes
+        if len(talkers) > MAX_TALKERS:
+            self.talkers = Counter(dict(talkers.most_common(MAX_TALKERS // 2)))
 
 
 @mypyc_attr(allow_interpreted_subclasses=True)    # the live sensor extends it
@@ -114,6 +126,16 @@ class Pipeline:
         use_fast = True          # FastPath itself checks each connection (conn.fast)
         next_progress = every if progress is not None else -1
         next_tick = table._clock + 1
+        # Typed, so the compiled loop builds keys with machine integers; the key is
+        # conn_key's: (protocol << 48 | lower side) << 48 | higher side, where a side
+        # is address << 16 | port.
+        src: int
+        dst: int
+        sport: int
+        dport: int
+        lo: int
+        hi: int
+        src_first: bool         # the packet's source is the key's first side
         count = nbytes = 0
         first = ts = None
         chunks = source.chunks()
@@ -163,25 +185,38 @@ class Pipeline:
                                 sport, dport, seq, ack, hlen, flags, win = tcp_header(buf, t)
                                 hlen = (hlen >> 4) << 2
                                 length = total - ihl - hlen
+                                lo = src << 16 | sport
+                                hi = dst << 16 | dport
+                                src_first = lo <= hi
+                                if not src_first:
+                                    lo, hi = hi, lo
                                 if hlen >= 20 and length >= 0 and (not verify or valid(
                                         buf[t:off + total],
-                                        pseudo(src, dst, 6, total - ihl))) and \
-                                        fast_tcp((src, sport, dst, dport, 6), ts, total, seq,
-                                                 ack, flags, win, length, buf,
-                                                 t + hlen):
+                                        pseudo(buf[off + 12:off + 16], buf[off + 16:off + 20],
+                                               6, total - ihl))) and \
+                                        fast_tcp((0x6000000000000 | lo) << 48 | hi,
+                                                 src_first, ts, total, seq, ack, flags, win,
+                                                 length, buf, t + hlen):
                                     continue
                         elif proto == 17:
                             sport, dport, ulen, usum = udp_header(buf, t)
                             # Tunnel ports and datagrams that may be Teredo (an IPv6
                             # header, or Teredo's own headers) need decapsulation.
+                            lo = src << 16 | sport
+                            hi = dst << 16 | dport
+                            src_first = lo <= hi
+                            if not src_first:
+                                lo, hi = hi, lo
                             if ulen == total - ihl and sport not in no_fast_udp and \
                                     dport not in no_fast_udp and \
                                     (ulen < 48 or buf[t + 8] >> 4 != 6) and \
                                     (ulen < 10 or buf[t + 8] or buf[t + 9] > 1) and \
                                     (not verify or not usum or valid(
-                                        buf[t:off + total], pseudo(src, dst, 17, ulen))) and \
-                                    fast_udp((src, sport, dst, dport, 17), ts, total,
-                                             ulen - 8, buf, t + 8):
+                                        buf[t:off + total],
+                                        pseudo(buf[off + 12:off + 16], buf[off + 16:off + 20],
+                                               17, ulen))) and \
+                                    fast_udp((0x11000000000000 | lo) << 48 | hi, src_first,
+                                             ts, total, ulen - 8, buf, t + 8):
                                 continue
                 track(ts, linktype, buf[data:stop])
             if getattr(source, "error", None):
@@ -426,12 +461,11 @@ class Pipeline:
             self._run(conn, analyzer, "finish", conn.last)
         if conn.tunnel is not None:
             self._tunnel_record(conn.uid, conn.tunnel, conn.last, "Tunnel::CLOSE", conn)
-        sport, dport = conn.orig_p, conn.resp_p
-        cid = community_id(conn.orig_h, conn.resp_h, conn.proto, sport, dport,
-                           one_way=conn.one_way)
+        orig_h, sport, resp_h, dport = conn.ends()
+        cid = community_id(orig_h, resp_h, conn.proto, sport, dport, one_way=conn.one_way)
         self.output.write("conn", conn.record(self.local_nets, cid))
-        self.stats.talkers[conn.orig_h] += conn.orig_ip
-        self.stats.talkers[conn.resp_h] += conn.resp_ip
+        self.stats.talk(orig_h, conn.orig_ip)
+        self.stats.talk(resp_h, conn.resp_ip)
 
     def weird(self, name: str, conn: Conn | None, ts: float, addl: str = "",
               source: str | None = None) -> None:

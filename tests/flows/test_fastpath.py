@@ -135,6 +135,9 @@ def test_fast_path_logs_what_the_general_path_logs(capture, tmp_path, ignore_che
     assert len(conns) > 500
     assert fast.stats.packets == general.stats.packets
     assert fast.stats.bytes == general.stats.bytes
+    assert (fast.stats.first_ts, fast.stats.last_ts) == \
+        (general.stats.first_ts, general.stats.last_ts)
+    assert isinstance(fast.stats.first_ts, float)
     # The mix really exercised both: bad checksums (without -C), retransmissions,
     # timeouts (connections logged before the end), tunnels.
     histories = "".join(line.split("\t")[15] for line in conns)

@@ -8,11 +8,12 @@ It never imports analyzers: payload leaves through the FlowEvents interface.
 from __future__ import annotations
 
 import heapq
+from sys import intern          # history strings: shared, see flows/tcp.py
 from typing import Protocol
 
 from ..decode.packet import ACK, ICMP, ICMP6, SYN, TCP, UDP, Packet
 from . import tcp
-from .conn import Conn
+from .conn import Conn, conn_key
 
 # Timeouts on packet time (Zeek's defaults), in seconds.
 TCP_INACTIVITY = 300.0        # tcp_inactivity_timeout, once past the handshake
@@ -49,9 +50,9 @@ class ConnTable:
         self.passive = passive                         # no analysis at all: conn-only
         self.events = events
         self.likely = likely_server_ports             # proto -> ports
-        # Both directions' keys map to the connection; a packet's direction is found by
-        # comparing its source with the originator (no per-entry tuple to store).
-        self.conns: dict[tuple, Conn] = {}
+        # One entry per connection under a key that is the same from both directions
+        # (conn.conn_key); the key also tells which side a packet comes from.
+        self.conns: dict[int, Conn] = {}
         self.open = 0
         self.total = 0
         self._wheel: dict[int, list[Conn]] = {}
@@ -62,26 +63,31 @@ class ConnTable:
 
     def packet(self, pkt: Packet) -> Conn | None:
         proto = pkt.proto
+        one_way = False
         if proto == TCP or proto == UDP:
-            key = (pkt.src, pkt.sport, pkt.dst, pkt.dport, proto)
+            key, first = conn_key(pkt.src, pkt.sport, pkt.dst, pkt.dport, proto, False)
         elif proto == ICMP or proto == ICMP6:
             counterpart = (ICMP4_COUNTERPART if proto == ICMP else ICMP6_COUNTERPART).get(
                 pkt.icmp_type)
             pkt.sport = pkt.icmp_type
+            # A message without a counterpart type is a one-way connection of its own,
+            # keyed by type and code in its own direction.
+            one_way = counterpart is None
             pkt.dport = pkt.icmp_code if counterpart is None else counterpart
-            key = (pkt.src, pkt.sport, pkt.dst, pkt.dport, proto)
+            key, first = conn_key(pkt.src, pkt.sport, pkt.dst, pkt.dport, proto, one_way)
         else:
-            key = (pkt.src, 0, pkt.dst, 0, proto)
+            key, first = conn_key(pkt.src, 0, pkt.dst, 0, proto, False)
         ts = pkt.ts
         if int(ts) > self._clock:
             self.expire(ts)
         conn = self.conns.get(key)
         if conn is None:
-            conn = self._new(pkt, key)
-        elif proto == TCP and pkt.flags & (SYN | ACK) == SYN and self._is_reuse(conn, pkt):
+            conn = self._new(pkt, key, first, one_way)
+        elif proto == TCP and pkt.flags & (SYN | ACK) == SYN and \
+                self._is_reuse(conn, pkt, first == conn.orig_first):
             self._remove(conn)
-            conn = self._new(pkt, key)
-        is_orig = conn.orig_p == pkt.sport and conn.orig_h == pkt.src
+            conn = self._new(pkt, key, first, one_way)
+        is_orig = first == conn.orig_first
 
         parent = pkt.parent
         if parent is not None and parent.uid not in conn.parents:
@@ -99,7 +105,7 @@ class ConnTable:
                 mask = 0x80 if is_orig else 0x80 << 16
                 if not conn.hist_seen & mask:
                     conn.hist_seen |= mask
-                    conn.history += "C" if is_orig else "c"
+                    conn.history = intern(conn.history + ("C" if is_orig else "c"))
                 self.conn_weird(conn, "bad_UDP_checksum", ts)
             else:
                 self.conn_weird(conn, "bad_ICMP_checksum", ts)
@@ -132,7 +138,7 @@ class ConnTable:
                 mask = 0x10 if is_orig else 0x10 << 16
                 if not conn.hist_seen & mask:
                     conn.hist_seen |= mask
-                    conn.history += "D" if is_orig else "d"
+                    conn.history = intern(conn.history + ("D" if is_orig else "d"))
                 if is_orig:
                     conn.orig_size += pkt.payload_len
                 else:
@@ -150,7 +156,7 @@ class ConnTable:
 
     # -- connections come and go ------------------------------------------------------
 
-    def _new(self, pkt: Packet, key: tuple) -> Conn:
+    def _new(self, pkt: Packet, key: int, first: bool, one_way: bool) -> Conn:
         proto = pkt.proto
         flip = False
         if proto == TCP:
@@ -165,15 +171,10 @@ class ConnTable:
         elif proto == UDP:
             ports = self.likely.get(UDP, frozenset())
             flip = pkt.sport in ports and pkt.dport not in ports
-        conn = Conn(self.ids, proto, pkt.src, pkt.sport, pkt.dst, pkt.dport, pkt.ts)
+        conn = Conn(self.ids, proto, key, first, pkt.ts)
         conn.passive = self.passive
-        reverse = (pkt.dst, pkt.dport, pkt.src, pkt.sport, proto)
-        one_way = (proto == ICMP or proto == ICMP6) and pkt.dport == pkt.icmp_code and \
-            (ICMP4_COUNTERPART if proto == ICMP else ICMP6_COUNTERPART).get(pkt.icmp_type) is None
         conn.one_way = one_way
         self.conns[key] = conn
-        if not one_way:
-            self.conns[reverse] = conn
         self.open += 1
         self.total += 1
         if flip:
@@ -185,8 +186,7 @@ class ConnTable:
 
     def flip(self, conn: Conn) -> None:
         """Swap originator and responder (Zeek's Connection::FlipRoles)."""
-        conn.orig_h, conn.resp_h = conn.resp_h, conn.orig_h
-        conn.orig_p, conn.resp_p = conn.resp_p, conn.orig_p
+        conn.orig_first = not conn.orig_first
         conn.orig_pkts, conn.resp_pkts = conn.resp_pkts, conn.orig_pkts
         conn.orig_ip, conn.resp_ip = conn.resp_ip, conn.orig_ip
         conn.orig_size, conn.resp_size = conn.resp_size, conn.orig_size
@@ -194,29 +194,26 @@ class ConnTable:
         if o is not None and r is not None:
             conn.orig_ep, conn.resp_ep = r, o
             r.is_orig, o.is_orig = True, False
-        conn.history += "^"
+        conn.history = intern(conn.history + "^")
 
-    def _is_reuse(self, conn: Conn, pkt: Packet) -> bool:
+    def _is_reuse(self, conn: Conn, pkt: Packet, is_orig: bool) -> bool:
         """A fresh SYN on a connection that has ended starts a new one."""
         o, r = conn.orig_ep, conn.resp_ep
         assert o is not None and r is not None
         ended = o.state in (tcp.CLOSED, tcp.RESET) or r.state in (tcp.CLOSED, tcp.RESET)
         if not ended:
             return False
-        ep = o if pkt.src == conn.orig_h and pkt.sport == conn.orig_p else r
+        ep = o if is_orig else r
         return pkt.seq != ep.start_seq
 
     def _remove(self, conn: Conn) -> None:
         if conn.done:
             return
         conn.done = True
-        # The keys are the endpoints in both orders (a flip only swaps them), so they
-        # are rebuilt here rather than kept on every connection.
         conns = self.conns
-        for key in ((conn.orig_h, conn.orig_p, conn.resp_h, conn.resp_p, conn.proto),
-                    (conn.resp_h, conn.resp_p, conn.orig_h, conn.orig_p, conn.proto)):
-            if conns.get(key) is conn:
-                del conns[key]
+        key = conn.key
+        if conns.get(key) is conn:
+            del conns[key]
         self.open -= 1
         self.events.conn_done(conn)
 
@@ -278,11 +275,19 @@ class ConnTable:
                     self._schedule(conn, deadline)
 
     def flush(self) -> None:
-        """End of input: every connection still open is logged (Zeek's termination)."""
-        for conn in list(self.conns.values()):
-            self._remove(conn)
+        """End of input: every connection still open is logged (Zeek's termination),
+        in the order they began. Each is let go as soon as it is logged (the timers go
+        first, and the list drops its reference): the memory of the ones logged can
+        take the records and uids of the ones that follow."""
         self._wheel.clear()
         self._wheel_keys.clear()
+        pending: list[Conn | None] = list(self.conns.values())
+        for i in range(len(pending)):
+            conn = pending[i]
+            pending[i] = None
+            assert conn is not None
+            self._remove(conn)
+            del conn
 
 
 class FastPath:
@@ -304,15 +309,16 @@ class FastPath:
         self.stream = stream            # (conn, is_orig, relative seq, payload)
         self.datagram = datagram        # (conn, is_orig, payload, ts)
 
-    def tcp(self, key: tuple, ts: float, ip_len: int, seq: int, ack: int, flags: int,
-            win: int, length: int, buf: bytes, start: int) -> bool:
-        """``buf[start:start + length]`` is the payload, cut only if someone wants it."""
+    def tcp(self, key: int, first: bool, ts: float, ip_len: int, seq: int, ack: int,
+            flags: int, win: int, length: int, buf: bytes, start: int) -> bool:
+        """``key``/``first`` as conn.conn_key gives them; ``buf[start:start + length]`` is
+        the payload, cut only if someone wants it."""
         if flags & 0x17 != 0x10:
             return False
         conn = self.conns.get(key)
         if conn is None or not conn.fast:       # passive, established, no wrap so far
             return False
-        is_orig = conn.orig_p == key[1] and conn.orig_h == key[0]
+        is_orig = first == conn.orig_first
         if is_orig:
             ep, peer = conn.orig_ep, conn.resp_ep
         else:
@@ -341,7 +347,8 @@ class FastPath:
         conn.last = ts
         if not conn.hist_seen & mask:
             conn.hist_seen |= mask
-            conn.history += ("D" if length else "A") if is_orig else ("d" if length else "a")
+            letter = ("D" if length else "A") if is_orig else ("d" if length else "a")
+            conn.history = intern(conn.history + letter)
         if win == 0:
             tcp.scaled_history(conn, "W", ep)
         if delta_ack and not delta_ack & 0x80000000 and \
@@ -369,12 +376,12 @@ class FastPath:
                 self.stream(conn, is_orig, rel, buf[start:start + length])
         return True
 
-    def udp(self, key: tuple, ts: float, ip_len: int, length: int, buf: bytes,
+    def udp(self, key: int, first: bool, ts: float, ip_len: int, length: int, buf: bytes,
             start: int) -> bool:
         conn = self.conns.get(key)
         if conn is None or not conn.fast:
             return False
-        is_orig = conn.orig_p == key[1] and conn.orig_h == key[0]
+        is_orig = first == conn.orig_first
         if is_orig:
             conn.orig_pkts += 1
             conn.orig_ip += ip_len
@@ -388,7 +395,7 @@ class FastPath:
         conn.last = ts
         if not conn.hist_seen & mask:
             conn.hist_seen |= mask
-            conn.history += "D" if is_orig else "d"
+            conn.history = intern(conn.history + ("D" if is_orig else "d"))
         if not conn.passive:
             self.datagram(conn, is_orig, buf[start:start + length], ts)
         return True

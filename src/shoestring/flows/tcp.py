@@ -12,6 +12,12 @@ dropped packets still reports what was transferred.
 
 from __future__ import annotations
 
+# History strings are interned: half a million open connections mostly share a handful
+# of histories ("ShAD", "Dd", ...), and one shared string costs nothing per connection.
+from sys import intern
+
+from mypy_extensions import u8
+
 from ..decode.packet import ACK, FIN, RST, SYN, URG
 
 INACTIVE, SYN_SENT, SYN_ACK_SENT, PARTIAL, ESTABLISHED, CLOSED, RESET = range(7)
@@ -34,20 +40,22 @@ def seq_delta(a: int, b: int) -> int:
 
 
 class Endpoint:
-    """One side of a TCP connection."""
+    """One side of a TCP connection. Two per open TCP connection, so it is kept small:
+    the states are bytes and sit with the flags in one word of the compiled object."""
 
-    __slots__ = ("state", "prev_state", "start_seq", "last_seq", "ack_seq", "seq_wraps",
-                 "ack_wraps", "fin_cnt", "rst_cnt", "hist_last_syn", "hist_last_fin",
-                 "hist_last_rst", "did_close", "is_orig", "rnext", "ranges")
+    __slots__ = ("state", "prev_state", "did_close", "is_orig", "fin_seen", "start_seq",
+                 "last_seq", "ack_seq", "seq_wraps", "ack_wraps", "hist_last_syn",
+                 "hist_last_fin", "hist_last_rst", "rnext", "ranges")
 
     def __init__(self, is_orig: bool):
-        self.state = self.prev_state = INACTIVE
-        self.start_seq = self.last_seq = self.ack_seq = 0
-        self.seq_wraps = self.ack_wraps = 0
-        self.fin_cnt = self.rst_cnt = 0
-        self.hist_last_syn = self.hist_last_fin = self.hist_last_rst = 0
+        self.state: u8 = INACTIVE
+        self.prev_state: u8 = INACTIVE
         self.did_close = False
         self.is_orig = is_orig
+        self.fin_seen = False           # a FIN was sent (Zeek counts them; only "any" matters)
+        self.start_seq = self.last_seq = self.ack_seq = 0
+        self.seq_wraps = self.ack_wraps = 0
+        self.hist_last_syn = self.hist_last_fin = self.hist_last_rst = 0
         # Content tracking for gaps, kept without the bytes so every connection (not
         # only analyzed ones) reports missed_bytes as Zeek does: the next relative
         # sequence number expected in order (-1: not known yet), and the ranges that
@@ -101,7 +109,7 @@ class Endpoint:
         size = (last64 if last64 > ack64 else ack64) - self.start_seq
         if size != 0:
             size -= 1           # the SYN's sequence number
-        if self.fin_cnt > 0 and size != 0:
+        if self.fin_seen and size != 0:
             size -= 1           # the FIN's
         return max(size, 0)
 
@@ -117,7 +125,7 @@ def scaled_history(conn, code: str, ep: Endpoint) -> None:
         entry = counters[letter] = [0, 1]            # count, next threshold
     entry[0] += 1
     if entry[0] == entry[1]:
-        conn.history += letter
+        conn.history = intern(conn.history + letter)
         entry[1] *= 10
 
 
@@ -130,7 +138,7 @@ def check_history(conn, ep: Endpoint, mask: int, code: str) -> bool:
     if conn.hist_seen & mask:
         return True
     conn.hist_seen |= mask
-    conn.history += code
+    conn.history = intern(conn.history + code)
     return False
 
 
@@ -177,7 +185,7 @@ def track_ack(conn, ep: Endpoint, rel_ack: int) -> None:
     """The peer acknowledged ``ep``'s data up to ``rel_ack``: acknowledged bytes never
     seen are a content gap (Zeek's TCP_Reassembler::AckReceived): missed_bytes grows and
     history gets G/g (1st, 10th, 100th, ...)."""
-    if ep.fin_cnt and rel_ack > ep.hist_last_fin:
+    if ep.fin_seen and rel_ack > ep.hist_last_fin:
         rel_ack = ep.hist_last_fin          # the FIN's own sequence number is no data
     nxt = ep.rnext
     if nxt < 0 or rel_ack <= nxt:
@@ -198,7 +206,7 @@ def track_ack(conn, ep: Endpoint, rel_ack: int) -> None:
 
 
 def add_history(conn, ep: Endpoint, code: str) -> None:
-    conn.history += code if ep.is_orig else code.lower()
+    conn.history = intern(conn.history + (code if ep.is_orig else code.lower()))
 
 
 def process(conn, table, pkt, is_orig: bool) -> int:
@@ -283,9 +291,7 @@ def process(conn, table, pkt, is_orig: bool) -> int:
         if length > 0:
             table.conn_weird(conn, "SYN_with_data", pkt.ts)
     if fin:
-        ep.fin_cnt += 1
-    if rst:
-        ep.rst_cnt += 1
+        ep.fin_seen = True
 
     if ack:
         if peer.state == INACTIVE:
