@@ -90,6 +90,16 @@ def _container_formatter(element_type: str, ordered: bool) -> Callable:
         if not items:
             return EMPTY_FIELD
         if is_text:
+            # The common case, checked once over the whole list: printable ASCII
+            # strings with no separator, backslash, empty or lone "-" item.
+            try:
+                joined = "".join(items)
+            except TypeError:                   # bytes among them: the long way
+                joined = None
+            if joined is not None and joined.isascii() and joined.isprintable() and \
+                    "\\" not in joined and SET_SEPARATOR not in joined and all(items) and \
+                    UNSET_FIELD not in items:
+                return SET_SEPARATOR.join(items)
             return SET_SEPARATOR.join(escape_text(v, True) if v != "" else EMPTY_FIELD
                                       for v in items)
         return SET_SEPARATOR.join(UNSET_FIELD if v is None else scalar(v) for v in items)
