@@ -384,13 +384,9 @@ class Pipeline:
             self._attach_by_signature(conn, data, is_orig)
             analyzers = conn.analyzers
         assert analyzers is not None
-        for analyzer in analyzers[:]:
-            try:
-                analyzer.deliver(is_orig, data, ts)
-            except Exception as exc:                              # noqa: BLE001
-                self._failed(conn, analyzer, exc)
+        self._deliver(conn, analyzers, is_orig, data, ts)
         if (not analyzers and conn.orig_pkts + conn.resp_pkts >= UDP_DPD_PACKETS) or \
-                (analyzers and not any(a.wants_more for a in analyzers)):
+                (analyzers and not _wants_more(analyzers)):
             conn.passive = True                  # nothing more to analyze
 
     def _stream(self, conn: Conn, is_orig: bool, data: bytes) -> None:
@@ -398,18 +394,31 @@ class Pipeline:
         analyzers = conn.analyzers
         assert analyzers is not None
         dpd = conn.dpd
-        for analyzer in analyzers[:]:
-            try:
-                analyzer.deliver(is_orig, data, ts)
-            except Exception as exc:                              # noqa: BLE001
-                self._failed(conn, analyzer, exc)
+        self._deliver(conn, analyzers, is_orig, data, ts)
         if conn.dpd is not None:
             # A hand-off during this delivery restarted detection with the bytes past
             # the switch; this segment's bytes belong to the old protocol.
             if conn.dpd is dpd:
                 self._detect_stream(conn, is_orig, data, ts)
-        elif not any(a.wants_more for a in analyzers):
+        elif not _wants_more(analyzers):
             conn.passive = True                  # nobody needs more: fast path from here
+
+    def _deliver(self, conn: Conn, analyzers: list, is_orig: bool, data: bytes,
+                 ts: float) -> None:
+        """Payload to each analyzer; one that raises is detached (see _run). Nearly
+        every connection has one analyzer: it is called without copying the list."""
+        if len(analyzers) == 1:
+            analyzer = analyzers[0]
+            try:
+                analyzer.deliver(is_orig, data, ts)
+            except Exception as exc:                              # noqa: BLE001
+                self._failed(conn, analyzer, exc)
+            return
+        for analyzer in analyzers[:]:      # a copy: a failing one leaves the list
+            try:
+                analyzer.deliver(is_orig, data, ts)
+            except Exception as exc:                              # noqa: BLE001
+                self._failed(conn, analyzer, exc)
 
     def _detect_stream(self, conn: Conn, is_orig: bool, data: bytes, ts: float) -> None:
         """Signature detection over the first bytes of each side, buffered across
@@ -557,6 +566,15 @@ class Pipeline:
     def finish(self) -> None:
         self.table.flush()
         self.output.flush()
+
+
+def _wants_more(analyzers: list) -> bool:
+    """Whether any analyzer still wants payload (a loop, not any() over a generator:
+    this runs after every delivery)."""
+    for analyzer in analyzers:
+        if analyzer.wants_more:
+            return True
+    return False
 
 
 class _Context:
