@@ -4,10 +4,10 @@ an analyzer that lets go of its state once the handshake is established."""
 
 import ssl
 
-from shoestring.analyzers.tls import TlsAnalyzer, fingerprints, parse
+from shoestring.analyzers.tls import TlsAnalyzer, extensions, fingerprints
+from shoestring.analyzers.tls.extensions import MAX_CACHED_EXT_LEN, MAX_FP_KEY_BYTES
 from shoestring.analyzers.tls.fingerprints import ja3, ja4
-from shoestring.analyzers.tls.parse import (MAX_CACHED_EXT_LEN, MAX_FP_KEY_BYTES, ClientHello,
-                                            HandshakeReader, parse_client_hello)
+from shoestring.analyzers.tls.parse import ClientHello, HandshakeReader, parse_client_hello
 from tests.fakes import FakeContext
 
 from .hello import alpn, client_hello_body, ext, handshake, sni, u16s, vec8, vec16
@@ -87,7 +87,7 @@ def test_static_extension_cache_keeps_malformed_bodies_malformed():
     for _ in range(2):                                 # the second parse hits the cache
         ch = parse_client_hello(client_hello_body(exts=sni("a.b") + bad_alpn))
         assert ch.alpn == [] and ch.bad_extensions == [16]
-    assert parse._STATIC_CACHE[(16, vec16(b"\x05h2"))] is parse._BAD
+    assert extensions._STATIC_CACHE[(16, vec16(b"\x05h2"))] is extensions._BAD
     # the cached ALPN list is the hello's own: changing it cannot reach the next hello
     ch = parse_client_hello(client_hello_body(exts=alpn("h2")))
     ch.alpn.append("x")
@@ -100,7 +100,7 @@ def test_long_extension_bodies_are_not_cached():
     assert len(body) - 4 > MAX_CACHED_EXT_LEN
     ch = parse_client_hello(client_hello_body(exts=body))
     assert ch.alpn == names
-    assert all(len(data) <= MAX_CACHED_EXT_LEN for _, data in parse._STATIC_CACHE)
+    assert all(len(data) <= MAX_CACHED_EXT_LEN for _, data in extensions._STATIC_CACHE)
 
 
 def test_one_message_record_and_split_message_agree():

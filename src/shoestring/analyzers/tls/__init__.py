@@ -1,7 +1,8 @@
 """TLS/SSL/DTLS analysis: ssl.log (with JA3/JA3S/JA4) and the certificates for x509.log.
 
-Shape: ``parse.py`` (handshake messages, pure) and ``records.py`` (record layer),
-``session.py`` (one handshake's ssl.log record, shared with QUIC), ``analyzer.py``
+Shape: ``parse.py`` (handshake messages, pure; the hellos in ``hellos.py``, their
+extensions in ``extensions.py``, shared primitives in ``wire.py``), ``records.py`` (record
+layer), ``session.py`` (one handshake's ssl.log record, shared with QUIC), ``analyzer.py``
 (per-connection TCP/DTLS analyzers), ``fingerprints.py`` (JA3/JA3S/JA4), ``consts.py`` and
 ``ciphers.py`` (code-point names).
 
