@@ -21,7 +21,7 @@ from ..base import Analyzer, ConnContext
 from ..tls.ciphers import cipher_name
 from ..tls.consts import (EXT_PRE_SHARED_KEY, HS_CLIENT_HELLO, HS_SERVER_HELLO, curve_name,
                           version_name)
-from ..tls.fingerprints import ja3, ja3s, ja4
+from ..tls.fingerprints import extension_types, ja3, ja3s, ja4
 from ..tls.parse import TLSParseError, parse_client_hello, parse_server_hello
 from . import consts as C
 from .crypto import initial_keys, unprotect
@@ -293,7 +293,7 @@ class QuicAnalyzer(Analyzer):
             rec["client_protocol"] = ch.alpn[0]
             if len(ch.alpn) > 1:
                 self.ctx.weird("QUIC_many_protocols", _zeek_vector(ch.alpn), ts)
-        if is_orig and any(t == EXT_PRE_SHARED_KEY for t, _ in ch.extensions):
+        if is_orig and EXT_PRE_SHARED_KEY in extension_types(ch):
             self._client_psk = True
         self._ssl_add(is_orig, "c")
         if rec is not None:

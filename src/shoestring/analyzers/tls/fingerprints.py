@@ -65,7 +65,8 @@ def _dash(values) -> str:
     return "-".join(map(_DEC.__getitem__, values))
 
 
-def _ext_types(hello) -> tuple[int, ...] | list[int]:
+def extension_types(hello) -> tuple[int, ...] | list[int]:
+    """A hello's extension type codes in order, without decoding the extensions."""
     types = hello.ext_types
     return types if types is not None else [t for t, _ in hello.extensions]
 
@@ -83,7 +84,7 @@ def ja3(ch: ClientHello) -> tuple[str, str]:
     text = ",".join((
         _DEC[ch.legacy_version],
         _dash([c for c in ch.cipher_suites if c not in grease]),
-        _dash([t for t in _ext_types(ch) if t not in grease]),
+        _dash([t for t in extension_types(ch) if t not in grease]),
         _dash([g for g in ch.supported_groups if g not in grease]),
         _dash(ch.ec_point_formats),
     ))
@@ -102,7 +103,7 @@ def ja3s(sh: ServerHello) -> tuple[str, str]:
     text = ",".join((
         _DEC[sh.legacy_version],
         _DEC[sh.cipher_suite],
-        _dash([t for t in _ext_types(sh) if t not in GREASE]),
+        _dash([t for t in extension_types(sh) if t not in GREASE]),
     ))
     value = text, hashlib.md5(text.encode()).hexdigest()
     return value if key is None else _remember(_JA3S_CACHE, key, value)
@@ -138,7 +139,7 @@ def ja4(ch: ClientHello, transport: str = "t") -> str:
     versions = [v for v in ch.supported_versions if v not in grease]
     version = JA4_VERSIONS.get(max(versions) if versions else ch.legacy_version, "00")
     ciphers = [c for c in ch.cipher_suites if c not in grease]
-    exts = [t for t in _ext_types(ch) if t not in grease]
+    exts = [t for t in extension_types(ch) if t not in grease]
     part_a = (f"{transport}{version}{'d' if ch.server_name is not None else 'i'}"
               f"{min(len(ciphers), 99):02d}{min(len(exts), 99):02d}{_alpn_code(ch.alpn)}")
     ciphers.sort()
