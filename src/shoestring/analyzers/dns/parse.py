@@ -23,11 +23,13 @@ from . import consts as C
 class DNSParseError(Exception):
     """The message cannot be parsed further; ``weird`` is Zeek's name for why."""
 
-    def __init__(self, weird: str | None, addl: str | None = None, rr: tuple | None = None):
+    def __init__(self, weird: str | None, addl: str | None = None,
+                 rr: str | tuple | None = None):
         super().__init__(weird or "DNS parse stopped")
         self.weird = weird
         self.addl = addl
-        #: a record Zeek still reports although parsing stops right after it (TXT)
+        #: a record Zeek still reports although parsing stops right after it (TXT): its
+        #: rdata text as rdata.py raises it, the whole record once parse_rr adds the rest
         self.rr = rr
 
 
@@ -92,7 +94,7 @@ def parse_name(buf: bytes, offset: int, weirds: list | None = None,
     resume = -1               # offset after the first pointer: where the caller resumes
     room = NAME_BUDGET        # Zeek's remaining name buffer: each label costs len + 1
     hops = 0
-    labels = []
+    labels: list[bytes] = []
     append = labels.append
     while True:
         if pos >= end:            # no room left for the next label's length byte

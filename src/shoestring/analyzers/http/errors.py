@@ -8,4 +8,4 @@ class HTTPParseError(ValueError):
         super().__init__(weird if addl is None else f"{weird}: {addl}")
         self.weird = weird
         self.addl = addl
-        self.version = None     # a version already read before the line was rejected
+        self.version: tuple[int, int] | None = None     # a version already read before the line was rejected

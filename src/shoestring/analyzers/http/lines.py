@@ -66,7 +66,7 @@ def parse_request_line(line: bytes):
     it before giving up.
     """
     weirds: list = []
-    end_of_method = _TOKEN.match(line).end()
+    end_of_method = _TOKEN.match(line).end()    # type: ignore[union-attr]  # matches "" at least
     if end_of_method == 0:
         if len(line) >= 9 and line[-9:-3].lower() == b" http/":
             raise HTTPParseError("bad_HTTP_request_with_version")
@@ -75,7 +75,7 @@ def parse_request_line(line: bytes):
     if start == end_of_method:
         raise HTTPParseError("bad_HTTP_request")
     rest = line[start:]
-    end_of_uri = _URI.match(rest).end()
+    end_of_uri = _URI.match(rest).end()    # type: ignore[union-attr]  # matches "" at least
     if end_of_uri >= len(rest):
         if rest.startswith(_HTTP):
             weirds.append(("missing_HTTP_uri", None))

@@ -124,7 +124,7 @@ def parse_initial_frames(plain: bytes) -> list:
     PADDING, PING and ACK are checked and skipped. Other kinds are not allowed in an
     Initial (RFC 9000 §12.4, Table 3) and raise.
     """
-    out = []
+    out: list[tuple] = []
     n, p, count = len(plain), 0, 0
     while p < n:
         count += 1

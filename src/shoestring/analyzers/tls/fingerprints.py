@@ -49,9 +49,12 @@ _HEX4 = _Text("04x")
 #: connection (one per browser/library build), so a few thousand cover a network; when
 #: full the cache is emptied rather than tracked per entry (it refills in one pass).
 MAX_CACHED_HELLOS = 4096
-_JA3_CACHE: dict[tuple, tuple[str, str]] = {}
+# Values are plain ``tuple`` (not tuple[str, str]): compiled with mypyc, a tuple[str, str]
+# is unboxed and boxed into a new object on every return, so a cache hit would no
+# longer hand back the one cached object.
+_JA3_CACHE: dict[tuple, tuple] = {}
 _JA4_CACHE: dict[tuple, str] = {}
-_JA3S_CACHE: dict[tuple, tuple[str, str]] = {}
+_JA3S_CACHE: dict[tuple, tuple] = {}
 
 
 def _remember(cache: dict, key, value):
@@ -71,7 +74,7 @@ def extension_types(hello) -> tuple[int, ...] | list[int]:
     return types if types is not None else [t for t, _ in hello.extensions]
 
 
-def ja3(ch: ClientHello) -> tuple[str, str]:
+def ja3(ch: ClientHello) -> tuple:
     """(JA3 string, its MD5): SSLVersion,Ciphers,Extensions,EllipticCurves,PointFormats in
     decimal, GREASE values dropped (salesforce/ja3 README). Cached by the hello's raw
     inputs (``fp_key``) when it came from the parser."""
@@ -92,7 +95,7 @@ def ja3(ch: ClientHello) -> tuple[str, str]:
     return value if key is None else _remember(_JA3_CACHE, key, value)
 
 
-def ja3s(sh: ServerHello) -> tuple[str, str]:
+def ja3s(sh: ServerHello) -> tuple:
     """(JA3S string, its MD5): SSLVersion,Cipher,Extensions of the ServerHello, decimal."""
     key = None
     if sh.ext_types is not None:

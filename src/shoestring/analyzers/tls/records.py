@@ -82,7 +82,7 @@ class RecordReader:
         buf = self._buf
         if buf:
             buf += data
-            src = buf
+            src: bytes | bytearray = buf      # one annotation for both (mypyc checks it)
         else:
             src = data
         out: list[Record] = []
@@ -149,7 +149,7 @@ class HandshakeReader:
             return [(fragment[0], bytes(fragment[4:]))]
         if buf:
             buf += fragment
-            src = buf
+            src: bytes | bytearray = buf      # one annotation for both (mypyc checks it)
         else:
             src = fragment
         out = []
