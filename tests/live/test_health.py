@@ -47,6 +47,33 @@ def exchange_with_a_hole():
     return [(t + i * 0.01, 1, tcp_frame(*p[:7], p[7]), 0) for i, p in enumerate(pkts)]
 
 
+def exchange_with_holes(holes: int):
+    """Handshake, then ``holes`` times 100 bytes seen and 100 never seen, then the last
+    100 seen and everything acknowledged: ``holes`` content gaps on the client's side."""
+    t = 1000.0
+    pkts = [(C, S, 40000, 8080, 100, 0, SYN, b""), (S, C, 8080, 40000, 500, 101, SYN | ACK, b""),
+            (C, S, 40000, 8080, 101, 501, ACK, b"")]
+    seq = 101
+    for _ in range(holes):
+        pkts.append((C, S, 40000, 8080, seq, 501, ACK | PSH, b"a" * 100))
+        seq += 200                                  # the next 100 bytes are lost
+    pkts.append((C, S, 40000, 8080, seq, 501, ACK | PSH, b"c" * 100))
+    seq += 100
+    pkts.append((S, C, 8080, 40000, 501, seq, ACK, b""))
+    return [(t + i * 0.01, 1, tcp_frame(*p[:7], p[7]), 0) for i, p in enumerate(pkts)]
+
+
+def test_gap_counter_is_exact_past_the_history_letters():
+    # 12 holes: history shows G twice (1st and 10th), the counter says 12.
+    out = ListOutput()
+    pipe = SensorPipeline(out, ignore_checksums=True)
+    pipe.run(exchange_with_holes(12))
+    pipe.finish()
+    (conn,) = [r for log, r in out.records if log == "conn"]
+    assert conn["missed_bytes"] == 1200 and conn["history"].count("G") == 2
+    assert pipe.gap_events == 12
+
+
 def test_gap_and_ack_counters():
     out = ListOutput()
     pipe = SensorPipeline(out, ignore_checksums=True)

@@ -39,10 +39,9 @@ class SensorPipeline(Pipeline):
     """The pipeline plus the counters capture_loss.log and stats.log need, taken as
     each connection ends (the hot path stays untouched):
 
-    - gaps: content gaps (Zeek's gap events: data acknowledged but never seen). flows/
-      marks them in history as G/g at the 1st, 10th, 100th, ... gap of a side, so k
-      letters mean at least 10**(k-1) gaps; that lower bound is what is counted until
-      flows/ exposes an exact counter;
+    - gaps: content gaps (Zeek's gap events: data acknowledged but never seen), exactly:
+      flows/tcp.py counts every hole per side for the scaled G/g history letters, and
+      those counters are read here;
     - acks: packets of ended TCP connections (Zeek counts each ACK as it passes;
       counting per ended connection attributes a long connection's packets to the
       interval it ends in);
@@ -61,11 +60,13 @@ class SensorPipeline(Pipeline):
             self.ended[proto] += 1
         if conn.proto == TCP:
             self.ack_packets += conn.orig_pkts + conn.resp_pkts
-            history = conn.history or ""
-            for letter in "Gg":
-                k = history.count(letter)
-                if k:
-                    self.gap_events += 10 ** (k - 1)
+            extra = conn.x                      # read without creating it
+            counters = extra.scaled if extra is not None else None
+            if counters:
+                for letter in "Gg":
+                    entry = counters.get(letter)
+                    if entry is not None:
+                        self.gap_events += entry[0]
 
     def active(self) -> dict[int, int]:
         counts = {TCP: 0, UDP: 0, ICMP: 0}
