@@ -127,7 +127,10 @@ class Decoder:
                     return
                 length = (data[off + 1] + 1) * 8
                 if nxt == IPV6_DEST_OPTS:
-                    home = _destination_options(data[off + 2:off + length], src, dst,
+                    # Zeek walks the options as captured, even past what the payload
+                    # length claims (the size check that follows names that fault).
+                    start = pos + 40 + off
+                    home = _destination_options(frame[start + 2:start + length], src, dst,
                                                 weirds)
                     if home is not None:
                         src = home                 # Zeek takes the Home Address as source
