@@ -216,6 +216,22 @@ def test_multipart_upload_parts_are_files():
     assert f["seen_bytes"] == 4 and f["md5"] == hashlib.md5(b"\x00\x01\x02\x03").hexdigest()
 
 
+def test_multipart_body_cut_mid_line_is_a_contentline_weird():
+    # http/no_crlf.pcap: Zeek reads a multipart body line by line up to its
+    # Content-Length; a body that stops mid-line draws line_terminated_without_CRLF
+    # (and counts the CRLF it never had); one that ends in CRLF draws nothing.
+    def post(body):
+        return run([(True, b"POST /u HTTP/1.1\r\nContent-Type: multipart/form-data; boundary=XyZ\r\n"
+                           b"Content-Length: %d\r\n\r\n" % len(body) + body),
+                    (False, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")])
+    part = b"--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nvalue\r\n--XyZ--"
+    cut = post(part)
+    assert [w for w, _ in cut.weirds] == ["line_terminated_without_CRLF"]
+    assert http(cut)[0]["request_body_len"] == len(part) + 2
+    whole = post(part + b"\r\n")
+    assert whole.weirds == [] and http(whole)[0]["request_body_len"] == len(part) + 2
+
+
 def test_range_requests_over_connections_share_one_file():
     # concurrent-range-requests.pcap, shrunk: three ranges of one URL, one fuid.
     shared = {}

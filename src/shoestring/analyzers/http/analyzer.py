@@ -156,7 +156,10 @@ class HttpAnalyzer(BodyFiles, Analyzer):
             elif kind == HEADER:
                 self._header(is_orig, ev[1], ev[2], ts)
             elif kind == WEIRD:
-                self.ctx.weird(ev[1], ev[2], ts)
+                if len(ev) > 3:                 # raised by a part Zeek names (source)
+                    self.ctx.weird(ev[1], ev[2], ts, source=ev[3])
+                else:
+                    self.ctx.weird(ev[1], ev[2], ts)
             elif kind == REQUEST:
                 self._request(ev[1], ev[2], ev[3], ts)
             elif kind == REPLY:

@@ -551,8 +551,10 @@ class HttpStream:
         self._flush_header()
         if self.multipart and self.content_length > 0 and self.body_len and self._tail != b"\r\n":
             # Zeek reads multipart bodies line by line; the last piece, cut at the
-            # Content-Length, counts as a line with a CRLF it never had.
+            # Content-Length, counts as a line with a CRLF it never had, and its line
+            # splitter (CONTENTLINE) says so.
             self.body_len += 2
+            self.pending.append((WEIRD, "line_terminated_without_CRLF", None, "CONTENTLINE"))
         self.pending.append((DONE, self.body_len, interrupted))
         self.in_message = False
         self.decoder = None
