@@ -22,7 +22,7 @@ ICMP_HEADER = struct.Struct("!BBH")            # RFC 792 / RFC 4443
 # fragment are handled on their own.
 IPV6_EXT_GENERIC = frozenset({0, 43, 60, 139, 140})
 IPV6_FRAGMENT, IPV6_AH, IPV6_NO_NEXT, IPV6_MOBILITY = 44, 51, 59, 135
-IPV6_DEST_OPTS = 60
+IPV6_DEST_OPTS, IPV6_ROUTING = 60, 43
 HOME_ADDRESS_OPTION = 0xC9          # RFC 6275 §6.3
 MAX_IPV6_EXT_HEADERS = 32       # more than this is an evasion attempt, not a real stack
 
@@ -115,6 +115,10 @@ class Decoder:
         total = plen + 40                      # Zeek counts what the header claims
         data = frame[pos + 40:pos + total]
         off = 0
+        final_dst = None        # a routing header's last address: the true destination
+        # Where extension headers are read "as captured", past what the payload length
+        # claims (Zeek reads the header chain so): the frame, or a reassembled datagram.
+        raw, base = frame, pos + 40
         for _ in range(MAX_IPV6_EXT_HEADERS):
             if nxt in IPV6_EXT_GENERIC or nxt == IPV6_MOBILITY:
                 if len(data) < off + 2:
@@ -126,11 +130,16 @@ class Decoder:
                                         else "unknown_mobility_type", src=src, dst=dst))
                     return
                 length = (data[off + 1] + 1) * 8
-                if nxt == IPV6_DEST_OPTS:
+                if nxt == IPV6_ROUTING:
+                    routed = _routing_header(raw[base + off:base + off + length],
+                                             src, dst, final_dst, weirds)
+                    if routed is not None:
+                        final_dst = routed
+                elif nxt == IPV6_DEST_OPTS:
                     # Zeek walks the options as captured, even past what the payload
                     # length claims (the size check that follows names that fault).
-                    start = pos + 40 + off
-                    home = _destination_options(frame[start + 2:start + length], src, dst,
+                    start = base + off
+                    home = _destination_options(raw[start + 2:start + length], src, dst,
                                                 weirds)
                     if home is not None:
                         src = home                 # Zeek takes the Home Address as source
@@ -158,6 +167,7 @@ class Decoder:
                 if whole is None:
                     return
                 data, off, nxt = whole, 0, frag_next
+                raw, base = whole, 0
                 total = 40 + len(whole)
             else:
                 break
@@ -171,6 +181,8 @@ class Decoder:
             return
         if nxt == IPV6_NO_NEXT:
             return
+        if final_dst is not None:
+            dst = final_dst                # Zeek's connection (and checksum) use it
         body = data[off:]
         self.transport(ts, src, dst, nxt, total, body, len(body),
                        parent, depth, out, weirds)
@@ -337,6 +349,40 @@ def _link(decoder, frame: bytes, pos: int, weirds: list) -> tuple | None:
     if len(found) > 2:
         frame = frame[:found[2]]
     return etype, where, frame
+
+
+def _routing_header(hdr: bytes, src: bytes, dst: bytes, final_dst: bytes | None,
+                    weirds: list) -> bytes | None:
+    """An IPv6 Routing header (RFC 8200 §4.4) as Zeek's IPv6_Hdr_Chain takes it: the
+    final destination it names (the last 16 bytes), or None, and Zeek's weirds. Type 0
+    is deprecated (RFC 5095) and always reported; type 2 is Mobile IPv6's (RFC 6275)."""
+    if final_dst is not None:
+        # RFC 8200 §4.1: at most one Routing header.
+        weirds.append(Weird("multiple_routing_headers", src=src, dst=final_dst))
+        return None
+    if len(hdr) < 4:
+        return None                        # cut short: the size checks report it
+    hlen, rtype, segments_left = hdr[1], hdr[2], hdr[3]
+    if len(hdr) < (hlen + 1) * 8:
+        return None                        # cut short: the size checks report it
+    addr = hdr[-16:] if len(hdr) >= 24 else None
+    routed = None
+    if rtype == 0:
+        if segments_left > 0 and hlen >= 2:
+            if hlen % 2 == 0:
+                routed = addr
+            else:
+                weirds.append(Weird("odd_routing0_len", src=src, dst=dst))
+        weirds.append(Weird("routing0_hdr", src=src, dst=dst))
+    elif rtype == 2:
+        if segments_left > 0:
+            if hlen == 2:
+                routed = addr
+            else:
+                weirds.append(Weird("bad_routing2_len", src=src, dst=dst))
+    else:
+        weirds.append(Weird("unknown_routing_type", str(rtype), src=src, dst=dst))
+    return routed if routed is not None and len(routed) == 16 else None
 
 
 def _destination_options(opts: bytes, src: bytes, dst: bytes, weirds: list) -> bytes | None:
