@@ -11,7 +11,7 @@ import hashlib
 import struct
 from collections import Counter
 
-from typing import cast
+from typing import Final, cast
 
 from mypy_extensions import mypyc_attr
 
@@ -33,6 +33,10 @@ from .logs.output import LogOutput
 # protocol, source and destination (RFC 791 §3.1), in one unpack. The addresses come
 # as numbers: they only go into the connection key (flows/conn.py conn_key's layout).
 ETH_IPV4_FAST = struct.Struct("!12xHBxH2xHxB2xII")
+# flows/conn.py conn_key's protocol field for IPv4 keys, placed so that
+# ``(KEY_x | lower side) << 48 | higher side`` is the whole key (a side is 48 bits).
+KEY_TCP: Final = 6 << 48
+KEY_UDP: Final = 17 << 48
 TCP_FAST = struct.Struct("!HHIIBBH")    # RFC 9293 §3.1, up to the window
 UDP_FAST = struct.Struct("!HHHH")       # RFC 768
 # UDP ports the general path must see: tunnels to decapsulate.
@@ -194,7 +198,7 @@ class Pipeline:
                                         buf[t:off + total],
                                         pseudo(buf[off + 12:off + 16], buf[off + 16:off + 20],
                                                6, total - ihl))) and \
-                                        fast_tcp((0x6000000000000 | lo) << 48 | hi,
+                                        fast_tcp((KEY_TCP | lo) << 48 | hi,
                                                  src_first, ts, total, seq, ack, flags, win,
                                                  length, buf, t + hlen):
                                     continue
@@ -215,7 +219,7 @@ class Pipeline:
                                         buf[t:off + total],
                                         pseudo(buf[off + 12:off + 16], buf[off + 16:off + 20],
                                                17, ulen))) and \
-                                    fast_udp((0x11000000000000 | lo) << 48 | hi, src_first,
+                                    fast_udp((KEY_UDP | lo) << 48 | hi, src_first,
                                              ts, total, ulen - 8, buf, t + 8):
                                 continue
                 track(ts, linktype, buf[data:stop])
@@ -366,13 +370,6 @@ class Pipeline:
             reassembler = conn.reassembler = StreamReassembler(
                 lambda o, d, c=conn: self._stream(c, o, d),
                 lambda o, n, c=conn: self._gap(c, o, n))
-        side = reassembler.orig if is_orig else reassembler.resp
-        if seq == side.next and not side.pending:
-            # In order with nothing waiting, as nearly every segment is: straight to
-            # the analyzers, without the reassembler's and its callback's calls.
-            self._stream(conn, is_orig, data)
-            side.next = seq + len(data)
-            return
         reassembler.segment(is_orig, seq, data)
 
     def _datagram(self, conn: Conn, is_orig: bool, data: bytes, ts: float) -> None:
@@ -405,15 +402,7 @@ class Pipeline:
 
     def _deliver(self, conn: Conn, analyzers: list, is_orig: bool, data: bytes,
                  ts: float) -> None:
-        """Payload to each analyzer; one that raises is detached (see _run). Nearly
-        every connection has one analyzer: it is called without copying the list."""
-        if len(analyzers) == 1:
-            analyzer = analyzers[0]
-            try:
-                analyzer.deliver(is_orig, data, ts)
-            except Exception as exc:                              # noqa: BLE001
-                self._failed(conn, analyzer, exc)
-            return
+        """Payload to each analyzer; one that raises is detached (see _run)."""
         for analyzer in analyzers[:]:      # a copy: a failing one leaves the list
             try:
                 analyzer.deliver(is_orig, data, ts)
@@ -646,7 +635,7 @@ class _Context:
         conn.rejected = (conn.rejected or frozenset()) | {self.spec.name}
         if self.confirmed:
             if "X" not in conn.history:
-                conn.history += "X"
+                conn.append_history("X")
             # analyzer.log, as Zeek 7+ writes it: violations of confirmed analyzers.
             rec = conn.id_fields()
             rec.update({"ts": conn.last, "analyzer_kind": "protocol",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from sys import intern
 from typing import Any
 
 from mypy_extensions import u8
@@ -225,6 +226,12 @@ class Conn:
     def parents(self, value: tuple) -> None:
         self._more().parents = value
 
+    def append_history(self, letters: str) -> None:
+        """Add history letters. The result is interned: half a million open connections
+        mostly share a handful of histories ("ShAD", "Dd", ...), and a shared string
+        costs nothing per connection."""
+        self.history = intern(self.history + letters)
+
     def ends(self) -> tuple[bytes, int, bytes, int]:
         """(orig_h, orig_p, resp_h, resp_p) in one go."""
         orig_h, orig_p = key_side(self.key, self.orig_first)
@@ -232,7 +239,9 @@ class Conn:
         return orig_h, orig_p, resp_h, resp_p
 
     def id_fields(self) -> dict:
-        orig_h, orig_p, resp_h, resp_p = self.ends()
+        return self._id_fields(*self.ends())
+
+    def _id_fields(self, orig_h: bytes, orig_p: int, resp_h: bytes, resp_p: int) -> dict:
         return {"uid": self.uid, "id.orig_h": addr_text(orig_h), "id.orig_p": orig_p,
                 "id.resp_h": addr_text(resp_h), "id.resp_p": resp_p}
 
@@ -261,8 +270,7 @@ class Conn:
         state, orig_bytes, resp_bytes = self.state_and_sizes()
         duration = self.last - self.start
         orig_h, orig_p, resp_h, resp_p = self.ends()
-        rec = {"uid": self.uid, "id.orig_h": addr_text(orig_h), "id.orig_p": orig_p,
-               "id.resp_h": addr_text(resp_h), "id.resp_p": resp_p}
+        rec = self._id_fields(orig_h, orig_p, resp_h, resp_p)
         rec["ts"] = self.start
         rec["proto"] = PROTO_NAMES.get(self.proto, "unknown_transport")
         services = self.services

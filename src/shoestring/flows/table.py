@@ -8,7 +8,6 @@ It never imports analyzers: payload leaves through the FlowEvents interface.
 from __future__ import annotations
 
 import heapq
-from sys import intern          # history strings: shared, see flows/tcp.py
 from typing import Protocol
 
 from ..decode.packet import ACK, ICMP, ICMP6, SYN, TCP, UDP, Packet
@@ -105,7 +104,7 @@ class ConnTable:
                 mask = 0x80 if is_orig else 0x80 << 16
                 if not conn.hist_seen & mask:
                     conn.hist_seen |= mask
-                    conn.history = intern(conn.history + ("C" if is_orig else "c"))
+                    conn.append_history("C" if is_orig else "c")
                 self.conn_weird(conn, "bad_UDP_checksum", ts)
             else:
                 self.conn_weird(conn, "bad_ICMP_checksum", ts)
@@ -138,7 +137,7 @@ class ConnTable:
                 mask = 0x10 if is_orig else 0x10 << 16
                 if not conn.hist_seen & mask:
                     conn.hist_seen |= mask
-                    conn.history = intern(conn.history + ("D" if is_orig else "d"))
+                    conn.append_history("D" if is_orig else "d")
                 if is_orig:
                     conn.orig_size += pkt.payload_len
                 else:
@@ -194,7 +193,7 @@ class ConnTable:
         if o is not None and r is not None:
             conn.orig_ep, conn.resp_ep = r, o
             r.is_orig, o.is_orig = True, False
-        conn.history = intern(conn.history + "^")
+        conn.append_history("^")
 
     def _is_reuse(self, conn: Conn, pkt: Packet, is_orig: bool) -> bool:
         """A fresh SYN on a connection that has ended starts a new one."""
@@ -348,7 +347,7 @@ class FastPath:
         if not conn.hist_seen & mask:
             conn.hist_seen |= mask
             letter = ("D" if length else "A") if is_orig else ("d" if length else "a")
-            conn.history = intern(conn.history + letter)
+            conn.append_history(letter)
         if win == 0:
             tcp.scaled_history(conn, "W", ep)
         if delta_ack and not delta_ack & 0x80000000 and \
@@ -395,7 +394,7 @@ class FastPath:
         conn.last = ts
         if not conn.hist_seen & mask:
             conn.hist_seen |= mask
-            conn.history = intern(conn.history + ("D" if is_orig else "d"))
+            conn.append_history("D" if is_orig else "d")
         if not conn.passive:
             self.datagram(conn, is_orig, buf[start:start + length], ts)
         return True

@@ -12,10 +12,6 @@ dropped packets still reports what was transferred.
 
 from __future__ import annotations
 
-# History strings are interned: half a million open connections mostly share a handful
-# of histories ("ShAD", "Dd", ...), and one shared string costs nothing per connection.
-from sys import intern
-
 from mypy_extensions import u8
 
 from ..decode.packet import ACK, FIN, RST, SYN, URG
@@ -125,7 +121,7 @@ def scaled_history(conn, code: str, ep: Endpoint) -> None:
         entry = counters[letter] = [0, 1]            # count, next threshold
     entry[0] += 1
     if entry[0] == entry[1]:
-        conn.history = intern(conn.history + letter)
+        conn.append_history(letter)
         entry[1] *= 10
 
 
@@ -138,7 +134,7 @@ def check_history(conn, ep: Endpoint, mask: int, code: str) -> bool:
     if conn.hist_seen & mask:
         return True
     conn.hist_seen |= mask
-    conn.history = intern(conn.history + code)
+    conn.append_history(code)
     return False
 
 
@@ -206,7 +202,7 @@ def track_ack(conn, ep: Endpoint, rel_ack: int) -> None:
 
 
 def add_history(conn, ep: Endpoint, code: str) -> None:
-    conn.history = intern(conn.history + (code if ep.is_orig else code.lower()))
+    conn.append_history(code if ep.is_orig else code.lower())
 
 
 def process(conn, table, pkt, is_orig: bool) -> int:

@@ -36,6 +36,9 @@ def escape_text(value: str | bytes, in_container: bool = False) -> str:
         return EMPTY_FIELD
     if value == UNSET_FIELD:
         return "\\x2d"
+    if value.isascii() and value.isprintable() and "\\" not in value and \
+            not (in_container and SET_SEPARATOR in value):
+        return value                            # the common case: nothing to escape
     text = value.translate(_SET_ESCAPE_TABLE if in_container else _ESCAPE_TABLE)
     if not text.isascii():
         text = _escape_surrogates(text)
@@ -90,16 +93,6 @@ def _container_formatter(element_type: str, ordered: bool) -> Callable:
         if not items:
             return EMPTY_FIELD
         if is_text:
-            # The common case, checked once over the whole list: printable ASCII
-            # strings with no separator, backslash, empty or lone "-" item.
-            try:
-                joined = "".join(items)
-            except TypeError:                   # bytes among them: the long way
-                joined = None
-            if joined is not None and joined.isascii() and joined.isprintable() and \
-                    "\\" not in joined and SET_SEPARATOR not in joined and all(items) and \
-                    UNSET_FIELD not in items:
-                return SET_SEPARATOR.join(items)
             return SET_SEPARATOR.join(escape_text(v, True) if v != "" else EMPTY_FIELD
                                       for v in items)
         return SET_SEPARATOR.join(UNSET_FIELD if v is None else scalar(v) for v in items)
@@ -130,8 +123,7 @@ def compile_line(schema: LogSchema) -> Callable[[dict], str]:
 
     Generated once per schema (as collections.namedtuple generates its class): a call
     per field through a list of formatters cost more than the formatting itself, at
-    tens of thousands of records a second. The common case of a string field, printable
-    ASCII with nothing to escape, is tested inline and written as it is."""
+    tens of thousands of records a second."""
     env: dict = {"_esc": escape_text}
     body = ["def line(record):", "    g = record.get"]
     parts = []
@@ -147,10 +139,7 @@ def compile_line(schema: LogSchema) -> Callable[[dict], str]:
         elif field.type == "bool":
             body.append(f"    {out} = '-' if {v} is None else ('T' if {v} else 'F')")
         elif field.type in ("string", "enum"):
-            body.append(
-                f"    {out} = '-' if {v} is None else {v} if ({v}.__class__ is str and {v} "
-                f"and {v}.isascii() and {v}.isprintable() and '\\\\' not in {v} "
-                f"and {v} != '-') else _esc({v})")
+            body.append(f"    {out} = '-' if {v} is None else _esc({v})")
         else:
             body.append(f"    {out} = '-' if {v} is None else str({v})")
         parts.append("{" + out + "}")

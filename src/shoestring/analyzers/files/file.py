@@ -70,24 +70,13 @@ class FileTransfer:
         self.seen_bytes += len(data)
         if offset is None:
             offset = self._next
-        if offset == self._next and self._sniffed and self._hash_ok and not self._ooo:
-            # The common case, spelled out: the next bytes of a file whose type is
-            # known, nothing waiting behind a hole (this runs for each body segment).
-            md5, sha1, sha256 = self._hashes
-            md5.update(data)
-            sha1.update(data)
-            sha256.update(data)
-            end = self._next = offset + len(data)
-            if end > self._max_end:
-                self._max_end = end
-            if self.total_bytes is not None and end >= self.total_bytes:
-                self.end(ts)
-            return
         end = offset + len(data)
-        self._max_end = max(self._max_end, end)
-        if offset == self._next:
+        if end > self._max_end:
+            self._max_end = end
+        if offset == self._next:                # the common case: next bytes in order
             self._in_order(data)
-            self._drain_ooo()
+            if self._ooo:
+                self._drain_ooo()
         elif offset > self._next:
             if self._ooo_bytes + len(data) > REASSEMBLY_MAX:
                 self.overflow_bytes += len(data)
@@ -117,8 +106,10 @@ class FileTransfer:
 
     def _in_order(self, data: bytes) -> None:
         if self._hash_ok:
-            for h in self._hashes:
-                h.update(data)
+            md5, sha1, sha256 = self._hashes   # unrolled: this runs for each body segment
+            md5.update(data)
+            sha1.update(data)
+            sha256.update(data)
         if not self._sniffed:
             self._bof += data[:BOF_SIZE - len(self._bof)]
             if len(self._bof) >= BOF_SIZE:

@@ -156,10 +156,7 @@ class HttpAnalyzer(BodyFiles, Analyzer):
             elif kind == HEADER:
                 self._header(is_orig, ev[1], ev[2], ts)
             elif kind == WEIRD:
-                if len(ev) > 3:                 # raised by a part Zeek names (source)
-                    self.ctx.weird(ev[1], ev[2], ts, source=ev[3])
-                else:
-                    self.ctx.weird(ev[1], ev[2], ts)
+                self.ctx.weird(ev[1], ev[2], ts, source=ev[3])
             elif kind == REQUEST:
                 self._request(ev[1], ev[2], ev[3], ts)
             elif kind == REPLY:

@@ -11,7 +11,8 @@ until it returns ``NEED_DATA``. Events are plain tuples (cheap on the per-messag
     (BODY, data)                            decoded (gunzipped/inflated) body bytes
     (BODY_GAP, length)                      body bytes never seen (capture loss)
     (DONE, body_length, interrupted)        end of the message (Zeek's body_length)
-    (WEIRD, name, addl)                     an anomaly; parsing goes on
+    (WEIRD, name, addl, source)             an anomaly; parsing goes on (source: weird.log's
+                                            source column, "" for the HTTP analyzer)
     (BAD_LINE, weird)                       not a request/status line: this direction
                                             stops (Zeek's analyzer violation)
 
@@ -183,8 +184,8 @@ class HttpStream:
         self._tail = b""
         self.last_header: list | None = None
 
-    def _weird(self, name: str, addl: str | None = None) -> None:
-        self.pending.append((WEIRD, name, addl))
+    def _weird(self, name: str, addl: str | None = None, source: str = "") -> None:
+        self.pending.append((WEIRD, name, addl, source))
 
     def _set_version(self, v) -> None:
         if self.version is None:
@@ -554,7 +555,7 @@ class HttpStream:
             # Content-Length, counts as a line with a CRLF it never had, and its line
             # splitter (CONTENTLINE) says so.
             self.body_len += 2
-            self.pending.append((WEIRD, "line_terminated_without_CRLF", None, "CONTENTLINE"))
+            self._weird("line_terminated_without_CRLF", source="CONTENTLINE")
         self.pending.append((DONE, self.body_len, interrupted))
         self.in_message = False
         self.decoder = None
