@@ -48,3 +48,17 @@ class FakeContext:
         if key not in self._shared:
             self._shared[key] = factory()
         return self._shared[key]
+
+
+def drive(factory, chunks, split: int | None = None, **ctx_args) -> FakeContext:
+    """Run an analyzer over ``chunks`` ((is_orig, bytes) pairs, the i-th at time i), each
+    cut into pieces of ``split`` bytes if given (framing must not care), then finish it;
+    returns the context with what it reported. ``ctx_args`` go to FakeContext."""
+    ctx = FakeContext(**ctx_args)
+    analyzer = factory(ctx)
+    for i, (is_orig, data) in enumerate(chunks):
+        step = split or len(data) or 1
+        for j in range(0, len(data), step):
+            analyzer.deliver(is_orig, data[j:j + step], float(i))
+    analyzer.finish(99.0)
+    return ctx

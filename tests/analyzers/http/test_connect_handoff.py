@@ -9,7 +9,7 @@ inside (SMTP, TLS), with the bytes its parser already held past the reply header
 import pytest
 
 from shoestring.analyzers.http import HttpAnalyzer
-from tests.fakes import FakeContext
+from tests.fakes import drive
 
 CONNECT_SMTP = b"CONNECT mailin03.sul.t-online.de:25 / HTTP/1.0\r\n" \
                b"Mozilla 4.0 (compatible; MSIE 5.01; Windows NT 5.0)\r\n\r\n"
@@ -22,12 +22,7 @@ CLIENT_HELLO = b"\x16\x03\x01\x00\xda\x01\x00\x00\xd6\x03\x03"
 
 
 def run(chunks):
-    ctx = FakeContext(resp_p=8240)
-    an = HttpAnalyzer(ctx)
-    for i, (is_orig, data) in enumerate(chunks):
-        an.deliver(is_orig, data, float(i))
-    an.finish(99.0)
-    return ctx
+    return drive(HttpAnalyzer, chunks, resp_p=8240)
 
 
 def test_connect_200_logs_tunnel_and_hands_off_once():

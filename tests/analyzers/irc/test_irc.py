@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from shoestring.analyzers.irc import STARTTLS_SPEC, IrcAnalyzer, IrcParseError, looks_like_irc
 from shoestring.analyzers.irc.parse import next_line, parse_line
 from tests.analyzers.tls.streams import TRACES, tcp_streams
-from tests.fakes import FakeContext
+from tests.fakes import FakeContext, drive
 
 STARTTLS = b"STARTTLS\r\n"
 RPL_STARTTLS = b":irc.joulunet.org 670  :STARTTLS successful, go ahead with TLS handshake\r\n"
@@ -17,12 +17,7 @@ REGISTER = b"NICK zeek\r\nUSER zeek 0 * :Zeek\r\n"
 
 
 def run(chunks):
-    ctx = FakeContext(resp_p=6667)
-    an = IrcAnalyzer(ctx)
-    for i, (is_orig, data) in enumerate(chunks):
-        an.deliver(is_orig, data, float(i))
-    an.finish(99.0)
-    return ctx
+    return drive(IrcAnalyzer, chunks, resp_p=6667)
 
 
 def test_parse_line():

@@ -9,7 +9,7 @@ from shoestring.analyzers.pop3 import STARTTLS_SPEC, Pop3Analyzer, Pop3ParseErro
 from shoestring.analyzers.pop3.parse import (end_of_multiline, multiline, next_line,
                                              parse_command, parse_status)
 from tests.analyzers.tls.streams import TRACES, tcp_streams
-from tests.fakes import FakeContext
+from tests.fakes import FakeContext, drive
 
 GREETING = (b"+OK ladymacbeth.local Cyrus POP3 v2.3.16 server ready "
             b"<15125655727712503824.1400173552@ladymacbeth.local>\r\n")
@@ -19,12 +19,7 @@ CLIENT_HELLO = b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"
 
 
 def run(chunks):
-    ctx = FakeContext(resp_p=110)
-    an = Pop3Analyzer(ctx)
-    for i, (is_orig, data) in enumerate(chunks):
-        an.deliver(is_orig, data, float(i))
-    an.finish(99.0)
-    return ctx
+    return drive(Pop3Analyzer, chunks, resp_p=110)
 
 
 def test_parsers():

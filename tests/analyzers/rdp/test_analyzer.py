@@ -4,7 +4,7 @@ import pytest
 
 from shoestring.analyzers.rdp import SPEC, RdpAnalyzer
 from tests.analyzers.tls.streams import TRACES, expected_log, tcp_streams
-from tests.fakes import FakeContext
+from tests.fakes import FakeContext, drive
 
 from . import wire
 
@@ -12,14 +12,7 @@ CLIENT_HELLO = b"\x16\x03\x01\x00\xda\x01\x00\x00\xd6\x03\x03"
 
 
 def run(chunks, split=None):
-    ctx = FakeContext(resp_p=3389)
-    an = RdpAnalyzer(ctx)
-    for i, (is_orig, data) in enumerate(chunks):
-        step = split or len(data)
-        for j in range(0, len(data), step):
-            an.deliver(is_orig, data[j:j + step], float(i))
-    an.finish(99.0)
-    return ctx
+    return drive(RdpAnalyzer, chunks, split, resp_p=3389)
 
 
 def sequence(certs, client_blocks=wire.CLIENT_CORE, **security):

@@ -4,7 +4,7 @@ import pytest
 
 from shoestring.analyzers.socks import SPEC, SocksAnalyzer
 from tests.analyzers.tls.streams import TRACES, expected_log, tcp_streams
-from tests.fakes import FakeContext
+from tests.fakes import FakeContext, drive
 
 from .test_parse import V4_REP, V4_REQ, V5_GREET, V5_REP, V5_REQ
 
@@ -13,14 +13,7 @@ HTTP_GET = b"GET / HTTP/1.1\r\nUser-Agent: curl/7.16.3\r\n"
 
 
 def run(chunks, split=None):
-    ctx = FakeContext(resp_p=1080)
-    an = SocksAnalyzer(ctx)
-    for i, (is_orig, data) in enumerate(chunks):
-        step = split or len(data)
-        for j in range(0, len(data), step):
-            an.deliver(is_orig, data[j:j + step], float(i))
-    an.finish(99.0)
-    return ctx
+    return drive(SocksAnalyzer, chunks, split, resp_p=1080)
 
 
 @pytest.mark.parametrize("split", [None, 1, 3])

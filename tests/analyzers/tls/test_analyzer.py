@@ -6,7 +6,7 @@ import ssl
 import pytest
 
 from shoestring.analyzers.tls import SPEC, DtlsAnalyzer, TlsAnalyzer, looks_like_tls
-from tests.fakes import FakeContext
+from tests.fakes import FakeContext, drive
 
 from .hello import alpn, client_hello_body, ext, handshake, record, server_hello_body, sni
 from .loopback import handshake as tls_handshake
@@ -15,16 +15,7 @@ from .streams import TRACES, expected_log, tcp_streams
 
 
 def run(chunks, split=None, **ctx_args):
-    ctx = FakeContext(resp_p=443, **ctx_args)
-    a = TlsAnalyzer(ctx)
-    for i, (is_orig, data) in enumerate(chunks):
-        if split:                       # deliver in small pieces: framing must not care
-            for j in range(0, len(data), split):
-                a.deliver(is_orig, data[j:j + split], float(i))
-        else:
-            a.deliver(is_orig, data, float(i))
-    a.finish(99.0)
-    return ctx
+    return drive(TlsAnalyzer, chunks, split, **{"resp_p": 443, **ctx_args})
 
 
 @pytest.mark.parametrize("split", [None, 7])

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from shoestring.analyzers.xmpp import STARTTLS_SPEC, XmppAnalyzer, XmppParseError, looks_like_xmpp
 from shoestring.analyzers.xmpp.parse import parse_tag
 from tests.analyzers.tls.streams import TRACES, tcp_streams
-from tests.fakes import FakeContext
+from tests.fakes import drive
 
 OPEN = (b"<stream:stream xmlns:stream='http://etherx.jabber.org/streams' xmlns='jabber:client'"
         b" to='jabber.ccc.de' version='1.0'>")
@@ -23,12 +23,7 @@ CLIENT_HELLO = b"\x16\x03\x01\x01\x39\x01\x00\x01\x35\x03\x03"
 
 
 def run(chunks):
-    ctx = FakeContext(resp_p=5222)
-    an = XmppAnalyzer(ctx)
-    for i, (is_orig, data) in enumerate(chunks):
-        an.deliver(is_orig, data, float(i))
-    an.finish(99.0)
-    return ctx
+    return drive(XmppAnalyzer, chunks, resp_p=5222)
 
 
 def test_parse_tag_names_offsets_and_partial_tags():
