@@ -11,6 +11,7 @@ import ipaddress
 import re
 from typing import NamedTuple
 
+from ..lines import next_line_crs_stripped as next_line  # noqa: F401  (re-exported)
 from . import consts as C
 
 
@@ -23,14 +24,6 @@ class Endpoint(NamedTuple):
 
     host: str
     port: int
-
-
-def next_line(buf: bytes, offset: int) -> tuple[bytes | None, int]:
-    """The next line without CR/LF and the offset after it; (None, offset) if partial."""
-    end = buf.find(b"\n", offset)
-    if end < 0:
-        return None, offset
-    return buf[offset:end].rstrip(b"\r"), end + 1
 
 
 def _text(raw: bytes) -> str:

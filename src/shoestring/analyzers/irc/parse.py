@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ..lines import next_line  # noqa: F401  (re-exported for the analyzer)
 from . import consts as C
 
 
@@ -22,17 +23,6 @@ class Message(NamedTuple):
     command: str | None         # upper-cased; None for a numeric reply
     code: int | None            # numeric reply code
     params: str
-
-
-def next_line(buf: bytes, offset: int = 0) -> tuple[bytes, int] | None:
-    """The complete line at ``offset`` (LF or CR LF ended, terminator removed) and the
-    offset after it; None while the line has no end yet. One line at a time, so that
-    what follows a STARTTLS reply in the same segment stays bytes, not lines."""
-    end = buf.find(b"\n", offset)
-    if end < 0:
-        return None
-    line = bytes(buf[offset:end])
-    return (line[:-1] if line.endswith(b"\r") else line), end + 1
 
 
 def parse_line(line: bytes) -> Message:

@@ -10,6 +10,8 @@ import ipaddress
 import re
 from typing import NamedTuple
 
+from ..lines import next_line_crs_stripped as next_line  # noqa: F401  (re-exported)
+
 
 
 class ParseError(Exception):
@@ -20,16 +22,6 @@ class Reply(NamedTuple):
     code: int
     continued: bool             # "250-..." : more lines follow
     text: str
-
-
-def next_line(buf: bytes, offset: int) -> tuple[bytes | None, int]:
-    """The next line without its line end (Zeek strips every trailing CR), and the
-    offset after it; (None, offset) when no full line is buffered yet."""
-    end = buf.find(b"\n", offset)
-    if end < 0:
-        return None, offset
-    line = buf[offset:end].rstrip(b"\r")
-    return line, end + 1
 
 
 def _text(raw: bytes) -> str:
