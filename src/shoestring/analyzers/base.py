@@ -20,6 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, ClassVar, Protocol
 
+from mypy_extensions import mypyc_attr
+
 
 class ConnContext(Protocol):
     """What an analyzer may know about and do to its connection."""
@@ -69,6 +71,7 @@ class ConnContext(Protocol):
     def local_orig(self) -> bool | None: ...
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)
 class Analyzer:
     """Base class of per-connection analyzers; subclasses override what they need."""
 

@@ -16,6 +16,7 @@ the records match Zeek's):
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 
 from ..base import Analyzer
 from . import consts as C
@@ -132,16 +133,17 @@ class DnsAnalyzer(Analyzer):
         # Message boundaries are lost with the missing bytes: stop this direction rather
         # than parse garbage as DNS.
         if not self._udp:
-            self._tcp_streams()
-            self._stream_dead[is_orig] = True
-            self._stream[is_orig].clear()
+            stream, dead = self._tcp_streams()
+            dead[is_orig] = True
+            stream[is_orig].clear()
 
     def finish(self, ts: float) -> None:
         try:
             if self._stream is not None and not self._stopped:
+                stream, dead = self._tcp_streams()
                 for is_orig in (True, False):
-                    buf = self._stream[is_orig]
-                    if len(buf) > TCP_LENGTH_PREFIX and not self._stream_dead[is_orig]:
+                    buf = stream[is_orig]
+                    if len(buf) > TCP_LENGTH_PREFIX and not dead[is_orig]:
                         self._message(bytes(buf[TCP_LENGTH_PREFIX:]), ts)   # Zeek's Flush()
                     buf.clear()
             self._flush_pending()
@@ -150,17 +152,18 @@ class DnsAnalyzer(Analyzer):
 
     # --- framing ----------------------------------------------------------------------
 
-    def _tcp_streams(self) -> None:
-        if self._stream is None:
-            self._stream = {True: bytearray(), False: bytearray()}
-            self._stream_dead = {True: False, False: False}
+    def _tcp_streams(self) -> tuple[dict[bool, bytearray], dict[bool, bool]]:
+        stream, dead = self._stream, self._stream_dead
+        if stream is None or dead is None:
+            stream = self._stream = {True: bytearray(), False: bytearray()}
+            dead = self._stream_dead = {True: False, False: False}
+        return stream, dead
 
     def _tcp_data(self, is_orig: bool, data: bytes, ts: float) -> None:
-        if self._stream is None:
-            self._tcp_streams()
-        if self._stream_dead[is_orig]:
+        stream, dead = self._tcp_streams()
+        if dead[is_orig]:
             return
-        buf = self._stream[is_orig]
+        buf = stream[is_orig]
         buf += data
         pos = 0
         have = len(buf)
@@ -187,7 +190,7 @@ class DnsAnalyzer(Analyzer):
             hdr, questions, rrs, weirds, error, confirmed = parse_message(
                 msg, netbios=self._netbios, udp=self._udp, seen=self._seen)
         except DNSParseError as e:       # shorter than a header: no event at all
-            ctx.weird(e.weird, e.addl, ts)
+            ctx.weird(e.weird or "DNS_truncated_len_lt_hdr_len", e.addl, ts)
             return
         flags = hdr[1]
         qr = flags >> 15
@@ -223,10 +226,10 @@ class DnsAnalyzer(Analyzer):
                         rrs = _update_replies(rrs)
                     self._replies(rec, flags, rrs, ts)
         else:
-            cur = self._current
-            if cur is not None and qr and questions and hdr[3] == 0 and hdr[4] == 0 \
+            current = self._current
+            if current is not None and qr and questions and hdr[3] == 0 and hdr[4] == 0 \
                     and hdr[5] == 0 and (opcode != C.OP_UPDATE or self._netbios):
-                cur.rec["rejected"] = True
+                current.rec["rejected"] = True
             if not self._netbios:
                 ctx.weird("DNS_unknown_opcode", str(opcode), ts)
         if weirds:
@@ -374,7 +377,7 @@ class DnsAnalyzer(Analyzer):
 
 
 #: Every dns.log record starts as a copy of this, in Zeek's field order.
-_BLANK_RECORD = {
+_BLANK_RECORD: dict[str, Any] = {
     "ts": None, "uid": None, "id.orig_h": None, "id.orig_p": None, "id.resp_h": None,
     "id.resp_p": None, "proto": None, "trans_id": None, "rtt": None, "query": None,
     "qclass": None, "qclass_name": None, "qtype": None, "qtype_name": None, "rcode": None,
