@@ -27,7 +27,6 @@ COMPILED = [
     "src/shoestring/pipeline.py",
     "src/shoestring/flows/reassembly.py",
     "src/shoestring/analyzers/base.py",
-    "src/shoestring/analyzers/lines.py",
     "src/shoestring/analyzers/dns/analyzer.py",
     "src/shoestring/analyzers/dns/parse.py",
     "src/shoestring/analyzers/dns/rdata.py",

@@ -195,6 +195,7 @@ class DnsAnalyzer(Analyzer):
         flags = hdr[1]
         qr = flags >> 15
         opcode = (flags >> 11) & 0xF
+        cur: _Session | None
         if opcode in _LOGGED_OPCODES:
             cur = self._set_session(hdr, qr, opcode, ts)
             rec = cur.rec
@@ -226,10 +227,10 @@ class DnsAnalyzer(Analyzer):
                         rrs = _update_replies(rrs)
                     self._replies(rec, flags, rrs, ts)
         else:
-            current = self._current
-            if current is not None and qr and questions and hdr[3] == 0 and hdr[4] == 0 \
+            cur = self._current
+            if cur is not None and qr and questions and hdr[3] == 0 and hdr[4] == 0 \
                     and hdr[5] == 0 and (opcode != C.OP_UPDATE or self._netbios):
-                current.rec["rejected"] = True
+                cur.rec["rejected"] = True
             if not self._netbios:
                 ctx.weird("DNS_unknown_opcode", str(opcode), ts)
         if weirds:
