@@ -33,6 +33,9 @@ COMPILED = [
     "src/shoestring/analyzers/dns/analyzer.py",
     "src/shoestring/analyzers/dns/parse.py",
     "src/shoestring/analyzers/dns/rdata.py",
+    "src/shoestring/analyzers/quic/analyzer.py",
+    "src/shoestring/analyzers/quic/parse.py",
+    "src/shoestring/analyzers/quic/consts.py",
 ]
 
 

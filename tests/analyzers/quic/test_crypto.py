@@ -3,7 +3,7 @@
 import hmac as std_hmac
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from shoestring.analyzers.quic import consts as C
@@ -113,3 +113,15 @@ def test_initial_keys_match_the_plain_hkdf_chain(dcid, version, from_client):
         hkdf_expand_label(secret, prefix + " key", 16),
         hkdf_expand_label(secret, prefix + " iv", 12),
         hkdf_expand_label(secret, prefix + " hp", 16))
+
+
+@given(st.binary(max_size=200), st.binary(max_size=300))
+@example(bytes(range(64)), b"block-sized key")
+@example(bytes(range(65)), b"key one byte over the block: hashed first")
+@settings(max_examples=200, deadline=None)
+def test_hmac_over_hashlib_matches_the_stdlib(key, msg):
+    # crypto.py writes HMAC out over hashlib (RFC 2104) for speed: it must equal the
+    # stdlib's, for keys shorter than, equal to and longer than SHA-256's 64-byte block.
+    assert hkdf_extract(key, msg) == std_hmac.digest(key, msg, "sha256")
+    assert hkdf_expand_label(key, "quic hp", 16) == std_hmac.digest(
+        key, b"\x00\x10\x0dtls13 quic hp\x00\x01", "sha256")[:16]

@@ -17,25 +17,30 @@ logs match record for record:
 
 from __future__ import annotations
 
+from typing import Any, Final
+
 from ..base import Analyzer, ConnContext
 from ..tls.ciphers import cipher_name
 from ..tls.consts import (EXT_PRE_SHARED_KEY, HS_CLIENT_HELLO, HS_SERVER_HELLO, curve_name,
                           version_name)
 from ..tls.fingerprints import extension_types, ja3, ja3s, ja4
+from ..tls.hellos import ClientHello, ServerHello
 from ..tls.parse import TLSParseError, parse_client_hello, parse_server_hello
 from . import consts as C
 from .crypto import initial_keys, unprotect
-from .parse import CryptoStream, QUICParseError, parse_initial_frames, parse_long_header
+from .parse import (CryptoStream, LongHeader, QUICParseError, parse_initial_frames,
+                    parse_long_header)
 
-MAX_HISTORY = 100               # Zeek's QUIC::max_history_length
-MAX_DISCARDED_EVENTS = 100      # Zeek's QUIC::max_discarded_packet_events
+MAX_HISTORY: Final = 100        # Zeek's QUIC::max_history_length
+MAX_DISCARDED_EVENTS: Final = 100   # Zeek's QUIC::max_discarded_packet_events
 #: Packets walked in one datagram; a 1500-byte datagram holds at most ~70 minimal ones.
-MAX_PACKETS_PER_DATAGRAM = 128
-MAX_SSL_HISTORY = 100           # Zeek's SSL::max_ssl_history_length
+MAX_PACKETS_PER_DATAGRAM: Final = 128
+MAX_SSL_HISTORY: Final = 100    # Zeek's SSL::max_ssl_history_length
 
-#: History letter of a long packet type, indexed by is_orig (responder's in lower case).
-_LONG_LETTERS = ({C.INITIAL: "i", C.HANDSHAKE: "h", C.ZERO_RTT: "z"},
-                 {C.INITIAL: "I", C.HANDSHAKE: "H", C.ZERO_RTT: "Z"})
+#: History letter of a long packet type (consts INITIAL=0, ZERO_RTT=1, HANDSHAKE=2), the
+#: initiator's in upper case: a string indexed by the type, no dict lookup.
+_ORIG_LETTERS: Final = "IZH"
+_RESP_LETTERS: Final = "izh"
 
 
 class QuicAnalyzer(Analyzer):
@@ -45,10 +50,11 @@ class QuicAnalyzer(Analyzer):
 
     def __init__(self, ctx: ConnContext):
         super().__init__(ctx)
-        self._rec: dict | None = None           # quic.log record being built
+        self._rec: dict[str, Any] | None = None  # quic.log record being built
         self._hist: list[str] = []
         self._initial_dcid: bytes | None = None  # the client DCID the Initial keys come from
-        self._streams: tuple | None = None      # (server's, client's) CryptoStream
+        # (server's, client's) CryptoStream
+        self._streams: tuple[CryptoStream, CryptoStream] | None = None
         self._decrypted = 0
         self._discarded = 0
         # Short-header packets per side: how many are left before the next power of two
@@ -56,7 +62,7 @@ class QuicAnalyzer(Analyzer):
         # list indexed by side: this is the per-datagram path.
         self._orig_left = self._resp_left = 1
         self._orig_next = self._resp_next = 1
-        self._ssl: dict | None = None           # the ssl.log record of the handshake
+        self._ssl: dict[str, Any] | None = None  # the ssl.log record of the handshake
         self._ssl_hist: list[str] = []
         self._client_psk = False
         self._confirmed = False
@@ -96,9 +102,10 @@ class QuicAnalyzer(Analyzer):
         try:
             if self._rec is not None:
                 self._log()
-            if self._ssl is not None:
-                self._ssl["ssl_history"] = "".join(self._ssl_hist)
-                self.ctx.emit("ssl", self._ssl)
+            ssl = self._ssl
+            if ssl is not None:
+                ssl["ssl_history"] = "".join(self._ssl_hist)
+                self.ctx.emit("ssl", ssl)
                 self._ssl = None
         except Exception as e:                  # never raise out of an analyzer
             self.ctx.weird("QUIC_analyzer_error", f"{type(e).__name__}: {e}", ts)
@@ -164,7 +171,7 @@ class QuicAnalyzer(Analyzer):
         else:
             self._add(is_orig, "O")
 
-    def _unhandled_version(self, is_orig: bool, hdr, ts: float) -> None:
+    def _unhandled_version(self, is_orig: bool, hdr: LongHeader, ts: float) -> None:
         if self._rec is None:
             self._set_session(is_orig, hdr, ts)
         self._add(is_orig, "U")
@@ -172,7 +179,7 @@ class QuicAnalyzer(Analyzer):
         if not self._confirmed:
             self._give_up(f"unhandled QUIC version 0x{hdr.version:x}")
 
-    def _retry(self, is_orig: bool, hdr, ts: float) -> None:
+    def _retry(self, is_orig: bool, hdr: LongHeader, ts: float) -> None:
         # The client answers a Retry with a new DCID: Initial keys start over.
         self._streams = None
         self._initial_dcid = None
@@ -181,24 +188,29 @@ class QuicAnalyzer(Analyzer):
         self._add(is_orig, "R")
         self._log()
 
-    def _long_packet(self, is_orig: bool, data: bytes, off: int, hdr, ts: float) -> None:
+    def _long_packet(self, is_orig: bool, data: bytes, off: int, hdr: LongHeader,
+                     ts: float) -> None:
         ptype = hdr.ptype
+        if ptype is None:                       # _datagram() handles unknown versions
+            return
         self._set_session(is_orig, hdr, ts)
         hist = self._hist
         if len(hist) < MAX_HISTORY - 1:         # _add's common case, without the call
-            hist.append(_LONG_LETTERS[is_orig][ptype])
+            hist.append(_ORIG_LETTERS[ptype] if is_orig else _RESP_LETTERS[ptype])
         else:
-            self._add(is_orig, _LONG_LETTERS[True][ptype])
+            self._add(is_orig, _ORIG_LETTERS[ptype])
         if ptype != C.INITIAL:
             return                              # Handshake and 0-RTT keys are not public
-        if self._streams is None:
-            self._streams = (CryptoStream(), CryptoStream())
-        stream = self._streams[1 if is_orig else 0]
-        if stream.finished or (not is_orig and self._initial_dcid is None):
+        streams = self._streams
+        if streams is None:
+            streams = self._streams = (CryptoStream(), CryptoStream())
+        stream = streams[1] if is_orig else streams[0]
+        dcid = self._initial_dcid
+        if stream.finished or (not is_orig and dcid is None):
             return
-        if is_orig and self._initial_dcid is None:
-            self._initial_dcid = hdr.dcid
-        keys = initial_keys(hdr.version, self._initial_dcid, is_orig)
+        if dcid is None:                        # the client's first Initial: is_orig here
+            dcid = self._initial_dcid = hdr.dcid
+        keys = initial_keys(hdr.version, dcid, is_orig)
         _, plain = unprotect(data, hdr.pn_offset, hdr.end, keys, off)
         self._decrypted += 1
         if not self._confirmed:
@@ -219,7 +231,7 @@ class QuicAnalyzer(Analyzer):
                 self._log()
 
     # --- records -----------------------------------------------------------------------
-    def _set_session(self, is_orig: bool, hdr, ts: float) -> None:
+    def _set_session(self, is_orig: bool, hdr: LongHeader, ts: float) -> None:
         rec = self._rec
         if rec is None:
             rec = self._rec = {"ts": ts, **self.ctx.id_fields(),
@@ -244,6 +256,8 @@ class QuicAnalyzer(Analyzer):
 
     def _log(self) -> None:
         rec, self._rec = self._rec, None
+        if rec is None:                         # callers log only a record they started
+            return
         rec["history"] = "".join(self._hist)
         self._hist = []
         self.ctx.emit("quic", rec)
@@ -252,36 +266,43 @@ class QuicAnalyzer(Analyzer):
     def _hello(self, is_orig: bool, msg: bytes, ts: float) -> None:
         """The first handshake message of one side, as Zeek's SSL analyzer sees it."""
         mtype = msg[0]
+        ch: ClientHello | None = None
+        sh: ServerHello | None = None
         try:
             if mtype == HS_CLIENT_HELLO:
-                hello = parse_client_hello(msg[4:])
+                ch = parse_client_hello(msg[4:])
+                bad = ch.bad_extensions
             elif mtype == HS_SERVER_HELLO:
-                hello = parse_server_hello(msg[4:])
+                sh = parse_server_hello(msg[4:])
+                bad = sh.bad_extensions
             else:
                 self.ctx.weird("QUIC_unexpected_tls_message", str(mtype), ts)
                 return
         except TLSParseError as e:
             self.ctx.weird("QUIC_malformed_tls_hello", str(e), ts)
             return
-        if hello.bad_extensions:
-            self.ctx.weird("QUIC_tls_bad_extension", _zeek_vector(hello.bad_extensions), ts)
+        if bad:
+            self.ctx.weird("QUIC_tls_bad_extension", _zeek_vector(bad), ts)
         if not self._ssl_confirmed:
             self._ssl_confirmed = True
             self.ctx.confirm("ssl")
-        if self._ssl is None:
-            self._ssl = {"ts": ts, **self.ctx.id_fields(), "version": None, "cipher": None,
-                         "curve": None, "server_name": None, "resumed": False,
-                         "last_alert": None, "next_protocol": None, "established": False,
-                         "ssl_history": None, "cert_chain_fps": None,
-                         "client_cert_chain_fps": None, "sni_matches_cert": None,
-                         "ja3": None, "ja3s": None, "ja4": None}
-        if mtype == HS_CLIENT_HELLO:
-            self._client_hello(is_orig, hello, ts)
-        else:
-            self._server_hello(is_orig, hello)
+        ssl = self._ssl
+        if ssl is None:
+            ssl = self._ssl = {"ts": ts, **self.ctx.id_fields(), "version": None,
+                               "cipher": None, "curve": None, "server_name": None,
+                               "resumed": False, "last_alert": None, "next_protocol": None,
+                               "established": False, "ssl_history": None,
+                               "cert_chain_fps": None, "client_cert_chain_fps": None,
+                               "sni_matches_cert": None, "ja3": None, "ja3s": None,
+                               "ja4": None}
+        if ch is not None:
+            self._client_hello(is_orig, ch, ssl, ts)
+        elif sh is not None:
+            self._server_hello(is_orig, sh, ssl)
 
-    def _client_hello(self, is_orig: bool, ch, ts: float) -> None:
-        ssl, rec = self._ssl, self._rec
+    def _client_hello(self, is_orig: bool, ch: ClientHello, ssl: dict[str, Any],
+                      ts: float) -> None:
+        rec = self._rec
         names = ch.server_names
         if names:
             ssl["server_name"] = names[0]
@@ -289,10 +310,11 @@ class QuicAnalyzer(Analyzer):
                 self.ctx.weird("SSL_many_server_names", _zeek_vector(names), ts)
             if rec is not None and is_orig:
                 rec["server_name"] = names[0]
-        if ch.alpn and rec is not None and is_orig:
-            rec["client_protocol"] = ch.alpn[0]
-            if len(ch.alpn) > 1:
-                self.ctx.weird("QUIC_many_protocols", _zeek_vector(ch.alpn), ts)
+        alpn = ch.alpn
+        if alpn and rec is not None and is_orig:
+            rec["client_protocol"] = alpn[0]
+            if len(alpn) > 1:
+                self.ctx.weird("QUIC_many_protocols", _zeek_vector(alpn), ts)
         if is_orig and EXT_PRE_SHARED_KEY in extension_types(ch):
             self._client_psk = True
         self._ssl_add(is_orig, "c")
@@ -301,8 +323,7 @@ class QuicAnalyzer(Analyzer):
         ssl["ja3"] = ja3(ch)[1]
         ssl["ja4"] = ja4(ch, transport="q")
 
-    def _server_hello(self, is_orig: bool, sh) -> None:
-        ssl = self._ssl
+    def _server_hello(self, is_orig: bool, sh: ServerHello, ssl: dict[str, Any]) -> None:
         if sh.selected_version is not None:     # supported_versions wins (RFC 8446 §4.2.1)
             ssl["version"] = version_name(sh.selected_version)
         elif ssl["version"] is None:
@@ -327,6 +348,6 @@ class QuicAnalyzer(Analyzer):
             self.ctx.weird("SSL_max_ssl_history_length_reached", str(MAX_SSL_HISTORY))
 
 
-def _zeek_vector(items: list) -> str:
+def _zeek_vector(items: list[str] | list[int]) -> str:
     """A vector of strings as Zeek's cat() prints it, for a weird's addl."""
     return "[" + ", ".join(str(i) for i in items) + "]"

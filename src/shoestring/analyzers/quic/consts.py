@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 # --- Versions (RFC 9000 §15, RFC 9369 §3.1; drafts and mvfst as Zeek's consts.zeek lists) ----
-VERSION_NEGOTIATION = 0x00000000
-VERSION_1 = 0x00000001
-VERSION_2 = 0x6B3343CF
+VERSION_NEGOTIATION: Final = 0x00000000
+VERSION_1: Final = 0x00000001
+VERSION_2: Final = 0x6B3343CF
 
 #: Zeek's QUIC::version_strings (base/protocols/quic/consts.zeek), including its
 #: "draft-30" for 0xff00001f, so that quic.log reads the same.
-VERSION_STRINGS: dict[int, str] = {
+VERSION_STRINGS: Final[dict[int, str]] = {
     VERSION_1: "1",
     VERSION_2: "quicv2",
     0xFF000016: "draft-22",
@@ -40,16 +42,19 @@ def version_name(version: int) -> str:
 
 
 # --- Long header packet types, normalised to v1's numbering (RFC 9000 §17.2) ---------------
-INITIAL, ZERO_RTT, HANDSHAKE, RETRY = 0, 1, 2, 3
+INITIAL: Final = 0
+ZERO_RTT: Final = 1
+HANDSHAKE: Final = 2
+RETRY: Final = 3
 #: RFC 9369 §3.2 reshuffles the two type bits to fight ossification; map wire -> v1 type.
-V2_TYPES = (RETRY, INITIAL, ZERO_RTT, HANDSHAKE)
-V1_TYPES = (INITIAL, ZERO_RTT, HANDSHAKE, RETRY)
+V2_TYPES: Final = (RETRY, INITIAL, ZERO_RTT, HANDSHAKE)
+V1_TYPES: Final = (INITIAL, ZERO_RTT, HANDSHAKE, RETRY)
 
 # --- Initial secrets: salt and HKDF label prefix per version ---------------------------------
-SALT_V1 = bytes.fromhex("38762cf7f55934b34d179ae6a4c80cadccbb7f0a")   # RFC 9001 §5.2
-SALT_V2 = bytes.fromhex("0dede3def700a6db819381be6e269dcbf9bd2ed9")   # RFC 9369 §3.3.1
-SALT_DRAFT_29 = bytes.fromhex("afbfec289993d24c9e9786f19c6111e04390a899")  # draft-ietf-quic-tls-29 §5.2
-SALT_DRAFT_23 = bytes.fromhex("c3eef712c72ebb5a11a7d2432bb46365bef9f502")  # drafts 23 to 28
+SALT_V1: Final = bytes.fromhex("38762cf7f55934b34d179ae6a4c80cadccbb7f0a")   # RFC 9001 §5.2
+SALT_V2: Final = bytes.fromhex("0dede3def700a6db819381be6e269dcbf9bd2ed9")   # RFC 9369 §3.3.1
+SALT_DRAFT_29: Final = bytes.fromhex("afbfec289993d24c9e9786f19c6111e04390a899")  # draft-ietf-quic-tls-29 §5.2
+SALT_DRAFT_23: Final = bytes.fromhex("c3eef712c72ebb5a11a7d2432bb46365bef9f502")  # drafts 23 to 28
 
 
 def initial_salt_and_prefix(version: int) -> tuple[bytes, str] | None:
@@ -78,12 +83,12 @@ def packet_types(version: int) -> tuple[int, int, int, int] | None:
 
 
 # --- Frames permitted in Initial and Handshake packets (RFC 9000 §12.4, Table 3) -------------
-FRAME_PADDING = 0x00
-FRAME_PING = 0x01
-FRAME_ACK = 0x02
-FRAME_ACK_ECN = 0x03
-FRAME_CRYPTO = 0x06
-FRAME_CONNECTION_CLOSE = 0x1C
+FRAME_PADDING: Final = 0x00
+FRAME_PING: Final = 0x01
+FRAME_ACK: Final = 0x02
+FRAME_ACK_ECN: Final = 0x03
+FRAME_CRYPTO: Final = 0x06
+FRAME_CONNECTION_CLOSE: Final = 0x1C
 
 # --- Zeek's ports for QUIC (base/protocols/quic/main.zeek quic_ports) ------------------------
-UDP_PORTS = frozenset({443, 853, 784})
+UDP_PORTS: Final = frozenset({443, 853, 784})

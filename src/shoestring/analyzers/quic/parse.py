@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import re
 import struct
-from typing import NamedTuple
+from typing import Any, Final
 
 from . import consts as C
 
-MAX_CID_LEN = 20            # RFC 9000 §17.2: v1 connection IDs are at most 20 bytes
+MAX_CID_LEN: Final = 20     # RFC 9000 §17.2: v1 connection IDs are at most 20 bytes
 #: Zeek's limit for the first handshake message (RFC 8446's record limit, 2^14 + 256):
 #: a ClientHello or ServerHello never needs more, and it bounds reassembly memory.
-MAX_HELLO_LEN = 2 ** 14 + 256
+MAX_HELLO_LEN: Final = 2 ** 14 + 256
 #: Out-of-order CRYPTO pieces held before the gap fills (Chrome splits its hello in ~10).
-MAX_CRYPTO_SEGMENTS = 64
+MAX_CRYPTO_SEGMENTS: Final = 64
 #: Frames parsed per packet; a 1500-byte datagram of 1-byte PINGs is the worst honest case.
-MAX_FRAMES = 1500
+MAX_FRAMES: Final = 1500
 
-_NONZERO = re.compile(rb"[^\x00]")
+_NONZERO: Final = re.compile(rb"[^\x00]")
 #: Zero bytes to compare trailing padding against: a UDP payload is at most 65,527 bytes.
-_ZEROS = bytes(65536)
+_ZEROS: Final = bytes(65536)
 
 
 class QUICParseError(ValueError):
@@ -35,7 +35,14 @@ class QUICParseError(ValueError):
         self.weird = weird
 
 
-def read_varint(buf, off: int) -> tuple[int, int]:
+class QUICDecryptError(QUICParseError):
+    """An Initial packet that does not decrypt with the keys its DCID gives (crypto.py)."""
+
+    def __init__(self, message: str):
+        super().__init__(message, "QUIC_decryption_failed")
+
+
+def read_varint(buf: bytes, off: int) -> tuple[int, int]:
     """RFC 9000 §16 variable-length integer at ``off``: (value, next offset)."""
     if off >= len(buf):
         raise QUICParseError("truncated variable-length integer", "QUIC_truncated_packet")
@@ -48,27 +55,43 @@ def read_varint(buf, off: int) -> tuple[int, int]:
     return int.from_bytes(buf[off:off + n], "big") & ((1 << (8 * n - 2)) - 1), off + n
 
 
-class LongHeader(NamedTuple):
-    """One long-header packet (RFC 9000 §17.2) inside a datagram."""
-    first: int              # first byte, still header-protected
-    version: int
-    dcid: bytes
-    scid: bytes
-    ptype: int | None       # consts.INITIAL/ZERO_RTT/HANDSHAKE/RETRY; None: unknown version
-    token: bytes            # Initial token or Retry token; b"" otherwise
-    pn_offset: int          # where the (protected) packet number starts; -1 when none
-    end: int                # offset just past this packet in the datagram
-    versions: tuple         # Version Negotiation: the versions offered
+class LongHeader:
+    """One long-header packet (RFC 9000 §17.2) inside a datagram.
+
+    A plain class, not a NamedTuple: compiled, building one is a native allocation and
+    its fields are slots, where a NamedTuple's constructor is a Python-level call."""
+
+    __slots__ = ("first", "version", "dcid", "scid", "ptype", "token", "pn_offset", "end",
+                 "versions")
+
+    def __init__(self, first: int, version: int, dcid: bytes, scid: bytes, ptype: int | None,
+                 token: bytes, pn_offset: int, end: int, versions: tuple[int, ...]) -> None:
+        self.first = first              # first byte, still header-protected
+        self.version = version
+        self.dcid = dcid
+        self.scid = scid
+        #: consts.INITIAL/ZERO_RTT/HANDSHAKE/RETRY; None: unknown version
+        self.ptype = ptype
+        self.token = token              # Initial token or Retry token; b"" otherwise
+        self.pn_offset = pn_offset      # where the (protected) packet number starts; -1: none
+        self.end = end                  # offset just past this packet in the datagram
+        self.versions = versions        # Version Negotiation: the versions offered
+
+    def __repr__(self) -> str:
+        return (f"LongHeader(first=0x{self.first:02x}, version=0x{self.version:x}, "
+                f"dcid={self.dcid.hex()}, scid={self.scid.hex()}, ptype={self.ptype}, "
+                f"pn_offset={self.pn_offset}, end={self.end})")
 
 
 #: first byte, version, DCID length: the fixed start of every long header.
-_LONG_START = struct.Struct(">BIB")
+_LONG_START: Final = struct.Struct(">BIB")
 #: Version -> wire type bits to normalised type, for the versions we can parse (a dict
 #: lookup instead of consts.packet_types' chain of tests, once per long packet).
-_PACKET_TYPES = {v: C.packet_types(v) for v in (*C.VERSION_STRINGS, C.VERSION_2)}
+_PACKET_TYPES: Final[dict[int, tuple[int, int, int, int] | None]] = {
+    v: C.packet_types(v) for v in (*C.VERSION_STRINGS, C.VERSION_2)}
 
 
-def parse_long_header(buf, off: int = 0) -> LongHeader:
+def parse_long_header(buf: bytes, off: int = 0) -> LongHeader:
     """The long header at ``off``; ``end`` says where the next coalesced packet starts."""
     n = len(buf)
     if off + 7 > n:
@@ -80,14 +103,14 @@ def parse_long_header(buf, off: int = 0) -> LongHeader:
         raise QUICParseError(f"DCID of {dlen} bytes", "QUIC_invalid_connection_id_length")
     if p + dlen >= n:
         raise QUICParseError("truncated DCID", "QUIC_truncated_packet")
-    dcid = bytes(buf[p:p + dlen])
+    dcid = buf[p:p + dlen]
     p += dlen
     slen = buf[p]
     if slen > MAX_CID_LEN and types is not None:
         raise QUICParseError(f"SCID of {slen} bytes", "QUIC_invalid_connection_id_length")
     if p + 1 + slen > n:
         raise QUICParseError("truncated SCID", "QUIC_truncated_packet")
-    scid = bytes(buf[p + 1:p + 1 + slen])
+    scid = buf[p + 1:p + 1 + slen]
     p += 1 + slen
     if types is None:
         if version == C.VERSION_NEGOTIATION:    # RFC 9000 §17.2.1: the rest is versions
@@ -100,7 +123,7 @@ def parse_long_header(buf, off: int = 0) -> LongHeader:
     if ptype == C.RETRY:                        # §17.2.5: token, then a 16-byte integrity tag
         if n - p < 16:
             raise QUICParseError("Retry shorter than its integrity tag", "QUIC_truncated_packet")
-        return LongHeader(first, version, dcid, scid, ptype, bytes(buf[p:n - 16]), -1, n, ())
+        return LongHeader(first, version, dcid, scid, ptype, buf[p:n - 16], -1, n, ())
     token = b""
     if ptype == C.INITIAL:
         if p < n and buf[p] == 0:               # no token (a client's first Initial, servers')
@@ -109,7 +132,7 @@ def parse_long_header(buf, off: int = 0) -> LongHeader:
             tlen, p = read_varint(buf, p)
             if p + tlen > n:
                 raise QUICParseError("truncated Initial token", "QUIC_truncated_packet")
-            token = bytes(buf[p:p + tlen])
+            token = buf[p:p + tlen]
             p += tlen
     length, p = read_varint(buf, p)
     if p + length > n:
@@ -118,13 +141,13 @@ def parse_long_header(buf, off: int = 0) -> LongHeader:
     return LongHeader(first, version, dcid, scid, ptype, token, p, p + length, ())
 
 
-def parse_initial_frames(plain: bytes) -> list:
+def parse_initial_frames(plain: bytes) -> list[tuple[Any, ...]]:
     """Frames of a decrypted Initial packet (RFC 9000 §19), in order, as tuples:
     ``("crypto", offset, data)`` and ``("close", error_code, frame_type, reason)``;
     PADDING, PING and ACK are checked and skipped. Other kinds are not allowed in an
     Initial (RFC 9000 §12.4, Table 3) and raise.
     """
-    out: list[tuple] = []
+    out: list[tuple[Any, ...]] = []
     n, p, count = len(plain), 0, 0
     while p < n:
         count += 1
@@ -193,7 +216,7 @@ class CryptoStream:
 
     __slots__ = ("_buf", "_pending", "_pending_bytes", "msg_len", "finished", "dropped")
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._buf = bytearray()
         self._pending: dict[int, bytes] = {}
         self._pending_bytes = 0
