@@ -74,7 +74,7 @@ class TlsAnalyzer(Analyzer):
             return
         self._ts = ts
         try:
-            records = readers[is_orig].feed(data)
+            records = readers[is_orig].feed_tuples(data)
         except TLSParseError as exc:
             self._violation(f"{'client' if is_orig else 'server'}: {exc}")
             return
@@ -178,7 +178,7 @@ class TlsAnalyzer(Analyzer):
                 return
 
     def _check_hello(self, ok: bool, body: bytes) -> None:
-        version = int.from_bytes(body[:2], "big") if len(body) >= 2 else None
+        version = (body[0] << 8) | body[1] if len(body) >= 2 else None
         if ok and version is not None and _version_ok(version):
             if not self._confirmed:
                 self._confirmed = True

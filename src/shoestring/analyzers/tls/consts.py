@@ -61,9 +61,9 @@ TLSv13: Final = 0x0304
 DTLSv10: Final = 0xFEFF
 DTLSv12: Final = 0xFEFD
 DTLSv13: Final = 0xFEFC
-VERSIONS: Final[dict[int, str]] = {SSLv2: "SSLv2", SSLv3: "SSLv3", TLSv10: "TLSv10", TLSv11: "TLSv11",
-            TLSv12: "TLSv12", TLSv13: "TLSv13", DTLSv10: "DTLSv10", DTLSv12: "DTLSv12",
-            DTLSv13: "DTLSv13"}
+VERSIONS: Final[dict[int, str]] = {
+    SSLv2: "SSLv2", SSLv3: "SSLv3", TLSv10: "TLSv10", TLSv11: "TLSv11", TLSv12: "TLSv12",
+    TLSv13: "TLSv13", DTLSv10: "DTLSv10", DTLSv12: "DTLSv12", DTLSv13: "DTLSv13"}
 #: Versions at or below TLS 1.2: anything else a server picks behaves as TLS 1.3 (drafts,
 #: vendor numbers), which is how Zeek decides when encryption starts without a CCS.
 PRE_TLS13: Final = frozenset({SSLv2, SSLv3, TLSv10, TLSv11, TLSv12, DTLSv10, DTLSv12})

@@ -141,14 +141,15 @@ def _key_share_groups(data: bytes) -> list[int]:
 
 #: Client-hello extensions whose bodies the logs or fingerprints read; the others are kept
 #: raw and never looked into.
-_CH_PARSED: Final = frozenset({EXT_SERVER_NAME, EXT_ALPN, EXT_SUPPORTED_VERSIONS, EXT_SUPPORTED_GROUPS,
-                        EXT_EC_POINT_FORMATS, EXT_SIGNATURE_ALGORITHMS, EXT_KEY_SHARE})
+_CH_PARSED: Final = frozenset({EXT_SERVER_NAME, EXT_ALPN, EXT_SUPPORTED_VERSIONS,
+                               EXT_SUPPORTED_GROUPS, EXT_EC_POINT_FORMATS,
+                               EXT_SIGNATURE_ALGORITHMS, EXT_KEY_SHARE})
 
 
 #: Client-hello extensions whose bodies repeat across a client's connections (unlike the
 #: server name or key shares): their parse outcome is cached by (type, body).
 _STATIC_EXTS: Final = frozenset({EXT_ALPN, EXT_SUPPORTED_VERSIONS, EXT_SUPPORTED_GROUPS,
-                          EXT_EC_POINT_FORMATS, EXT_SIGNATURE_ALGORITHMS})
+                                 EXT_EC_POINT_FORMATS, EXT_SIGNATURE_ALGORITHMS})
 #: Longest body cached: real ones are tens of bytes; a longer one is parsed every time, so
 #: hostile hellos cannot fill the cache with big keys (4096 x 128 B bounds it to ~1 MiB).
 MAX_CACHED_EXT_LEN: Final = 128

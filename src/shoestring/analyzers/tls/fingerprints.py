@@ -21,8 +21,9 @@ from .parse import ClientHello, ServerHello
 GREASE: Final = frozenset(0x0A0A + 0x1010 * i for i in range(16))
 
 # JA4's two-character version codes (JA4 spec, "TLS and DTLS Version").
-JA4_VERSIONS: Final[dict[int, str]] = {0x0304: "13", 0x0303: "12", 0x0302: "11", 0x0301: "10", 0x0300: "s3",
-                0x0002: "s2", 0xFEFF: "d1", 0xFEFD: "d2", 0xFEFC: "d3"}
+JA4_VERSIONS: Final[dict[int, str]] = {
+    0x0304: "13", 0x0303: "12", 0x0302: "11", 0x0301: "10", 0x0300: "s3", 0x0002: "s2",
+    0xFEFF: "d1", 0xFEFD: "d2", 0xFEFC: "d3"}
 
 
 # int -> its text, made on first use: the few dozen code points real hellos use are

@@ -5,6 +5,7 @@ DTLS and QUIC analyzers; the extensions themselves are read in ``extensions.py``
 from __future__ import annotations
 
 import struct
+from functools import partial
 from typing import Final, NamedTuple
 
 from .consts import (EXT_ALPN, EXT_EC_POINT_FORMATS, EXT_KEY_SHARE, EXT_PRE_SHARED_KEY,
@@ -176,6 +177,11 @@ class ServerHello(NamedTuple):
             else self.legacy_version
 
 
+#: Builds a ServerHello from a 15-tuple in C: a NamedTuple's own __new__ is Python code,
+#: which in the compiled parser was most of parse_server_hello's time.
+_new_server_hello = partial(tuple.__new__, ServerHello)
+
+
 def parse_client_hello(body: bytes, dtls: bool = False) -> ClientHello:
     """A ClientHello's body (after the handshake header). ``dtls``: RFC 6347 §4.2.1 cookie.
 
@@ -305,5 +311,5 @@ def parse_server_hello(body: bytes) -> ServerHello:
                 psk = True
         except TLSParseError:
             bad.append(etype)
-    return ServerHello(version, random, session_id, suite, comp, exts, selected, alpn, group,
-                       points, is_hrr, psk, bad, False, types)
+    return _new_server_hello((version, random, session_id, suite, comp, exts, selected, alpn,
+                              group, points, is_hrr, psk, bad, False, types))

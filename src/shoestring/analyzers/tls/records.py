@@ -30,12 +30,12 @@ class TLSParseError(ValueError):
     """Bytes that are not the TLS structure they claim to be (the tls package's only error)."""
 
 
-RECORD_HEADER: Final = struct.Struct(">BHH")           # type, version, length (RFC 5246 §6.2.1)
-DTLS_RECORD_HEADER: Final = struct.Struct(">BHH6sH")   # type, version, epoch, seq, length (RFC 6347 §4.1)
-HANDSHAKE_HEADER: Final = struct.Struct(">I")          # msg_type(8) | length(24) (RFC 8446 §4)
-DTLS_HANDSHAKE_HEADER: Final = struct.Struct(">IHI")   # type|len, message_seq, offset(24)|... (§4.2.2)
-SSLV2_CLIENT_HELLO: Final = struct.Struct(">BHHHH")    # msg, version, cipher/session/challenge lens
-SSLV2_SERVER_HELLO: Final = struct.Struct(">BBBHHHH")  # msg, hit, cert type, version, 3 lengths
+RECORD_HEADER = struct.Struct(">BHH")           # type, version, length (RFC 5246 §6.2.1)
+DTLS_RECORD_HEADER = struct.Struct(">BHH6sH")   # type, version, epoch, seq, length (RFC 6347 §4.1)
+HANDSHAKE_HEADER = struct.Struct(">I")          # msg_type(8) | length(24) (RFC 8446 §4)
+DTLS_HANDSHAKE_HEADER = struct.Struct(">IHI")   # type|len, message_seq, offset(24)|... (§4.2.2)
+SSLV2_CLIENT_HELLO = struct.Struct(">BHHHH")    # msg, version, cipher/session/challenge lens
+SSLV2_SERVER_HELLO = struct.Struct(">BBBHHHH")  # msg, hit, cert type, version, 3 lengths
 
 #: Largest record: TLSCiphertext may carry 2^14 + 2048 bytes (RFC 5246 §6.2.3); anything
 #: longer is not TLS (or is hostile), so we stop instead of buffering it.
@@ -81,9 +81,15 @@ class RecordReader:
         self._buf.clear()
 
     def feed(self, data: bytes) -> list[Record]:
+        """The records completed by ``data`` (the next bytes of this direction)."""
+        # Records are made by tuple.__new__ (C) rather than the NamedTuple's Python __new__.
+        return [_new_record(rec) for rec in self.feed_tuples(data)]
+
+    def feed_tuples(self, data: bytes) -> list[tuple[int, int, bytes]]:
+        """As :meth:`feed`, as plain (content_type, version, fragment) tuples: what the
+        analyzer reads (compiled, a Record costs a second tuple and a Python-level call)."""
         # Speed: with nothing pending (the usual case: TCP hands over whole records) the
         # records are sliced straight out of ``data``; only a partial tail is buffered.
-        # Records are made by tuple.__new__ (C) rather than the NamedTuple's Python __new__.
         buf = self._buf
         if buf:
             buf += data
@@ -98,8 +104,7 @@ class RecordReader:
             buf.clear()
         else:
             src = data
-        out: list[Record] = []
-        new = _new_record
+        out: list[tuple[int, int, bytes]] = []
         v2_ok = self._v2_ok         # SSLv2 framing ends at the first TLS record header
         off, n = 0, len(src)
         try:
@@ -110,7 +115,7 @@ class RecordReader:
                         rec_len = ((ctype & 0x7F) << 8) | src[off + 1]
                         if n - off - 2 < rec_len:
                             break
-                        out.append(new((CT_SSLV2, 2, src[off + 2:off + 2 + rec_len])))
+                        out.append((CT_SSLV2, 2, src[off + 2:off + 2 + rec_len]))
                         off += 2 + rec_len
                         continue
                     raise TLSParseError(f"unknown content type {ctype}")
@@ -124,7 +129,7 @@ class RecordReader:
                 end = off + 5 + rec_len
                 if end > n:
                     break
-                out.append(new((ctype, version, src[off + 5:end])))
+                out.append((ctype, version, src[off + 5:end]))
                 off = end
         finally:
             # whatever is left (a partial record, or the bytes that did not parse) stays

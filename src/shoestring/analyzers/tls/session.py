@@ -23,6 +23,8 @@ from .parse import (TLSParseError, parse_certificate, parse_client_hello,
 #: Handshake-message types Zeek knows by letter; others are 'z' and a weird.
 _KNOWN: Final = C.HISTORY_LETTERS
 _MAX_HISTORY: Final = C.MAX_HISTORY
+#: An all-zero session_id is no session to resume.
+_NULL_SESSION_ID: Final = bytes(32)
 
 
 def _has_ext(hello: ClientHello | ServerHello, etype: int) -> bool:
@@ -126,7 +128,7 @@ class TlsSession:
         for etype in ch.bad_extensions:
             self.ctx.weird("SSL_malformed_extension", f"client extension {etype}")
         sid = ch.session_id
-        if sid and sid != bytes(32):
+        if sid and sid != _NULL_SESSION_ID:
             self.session_id = sid.hex()
             self.ticket_empty_session = False
         elif _has_ext(ch, C.EXT_SESSION_TICKET) and \
@@ -203,14 +205,22 @@ class TlsSession:
             sni_match = hostname_matches(self.server_name, *self.leaf_names)
         rec: dict[str, Any] = {"ts": self.ts}
         rec.update(self.ctx.id_fields())
-        rec.update({
-            "version": self.version, "cipher": self.cipher, "curve": self.curve,
-            "server_name": self.server_name, "resumed": self.resumed,
-            "last_alert": self.last_alert, "next_protocol": self.next_protocol,
-            "established": self.established, "ssl_history": "".join(self.history),
-            "cert_chain_fps": self.cert_chain, "client_cert_chain_fps": self.client_cert_chain,
-            "sni_matches_cert": sni_match, "ja3": self.ja3, "ja3s": self.ja3s, "ja4": self.ja4,
-        })
+        # one store per field (compiled: direct dict stores, no second dict to merge)
+        rec["version"] = self.version
+        rec["cipher"] = self.cipher
+        rec["curve"] = self.curve
+        rec["server_name"] = self.server_name
+        rec["resumed"] = self.resumed
+        rec["last_alert"] = self.last_alert
+        rec["next_protocol"] = self.next_protocol
+        rec["established"] = self.established
+        rec["ssl_history"] = "".join(self.history)
+        rec["cert_chain_fps"] = self.cert_chain
+        rec["client_cert_chain_fps"] = self.client_cert_chain
+        rec["sni_matches_cert"] = sni_match
+        rec["ja3"] = self.ja3
+        rec["ja3s"] = self.ja3s
+        rec["ja4"] = self.ja4
         return rec
 
     def log(self) -> None:
