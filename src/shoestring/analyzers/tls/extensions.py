@@ -147,7 +147,8 @@ _CH_PARSED: Final = frozenset({EXT_SERVER_NAME, EXT_ALPN, EXT_SUPPORTED_VERSIONS
 
 
 #: Client-hello extensions whose bodies repeat across a client's connections (unlike the
-#: server name or key shares): their parse outcome is cached by (type, body).
+#: server name or key shares); ALPN's parse outcome is cached by (type, body) (the others
+#: are a slice and a bounds check, cheaper than the lookup once compiled).
 _STATIC_EXTS: Final = frozenset({EXT_ALPN, EXT_SUPPORTED_VERSIONS, EXT_SUPPORTED_GROUPS,
                                  EXT_EC_POINT_FORMATS, EXT_SIGNATURE_ALGORITHMS})
 #: Longest body cached: real ones are tens of bytes; a longer one is parsed every time, so
@@ -159,7 +160,7 @@ MAX_CACHED_EXTS: Final = 4096
 #: bytes): a hello with longer lists gets no key and its fingerprints are computed afresh,
 #: which bounds the fingerprint caches' memory against hostile hellos.
 MAX_FP_KEY_BYTES: Final = 1024
-#: (type, body) -> ALPN's names (a tuple), a list's validated raw bytes, or _BAD.
+#: (type, body) -> ALPN's names (a tuple) or _BAD.
 _STATIC_CACHE: Final[dict[tuple[int, bytes], object]] = {}
 _BAD: Final = object()        # cached outcome: the body does not parse
 

@@ -14,7 +14,7 @@ from .extensions import (_BAD, _CH_PARSED, _STATIC_CACHE, _STATIC_EXTS, MAX_CACH
                          MAX_CACHED_EXTS, MAX_FP_KEY_BYTES, _key_share_groups, _static_ext,
                          _walk, parse_alpn, parse_server_names)
 from .records import TLSParseError
-from .wire import U16, _need, _vec8, u16_list
+from .wire import _need, _vec8, u16_list
 
 VERSION_RANDOM: Final = struct.Struct(">H32s")  # legacy_version, random (RFC 8446 §4.1.2)
 
@@ -226,14 +226,17 @@ def parse_client_hello(body: bytes, dtls: bool = False) -> ClientHello:
     cache = _STATIC_CACHE
     for etype, data in exts:
         if etype in _STATIC_EXTS:
-            # the same few bodies on every connection of a client: parsed once
-            value = cache.get((etype, data)) if len(data) <= MAX_CACHED_EXT_LEN else None
+            # ALPN's names, the same on every connection of a client, are parsed once (by
+            # body); the u16 lists are only sliced and bounds-checked, which compiled costs
+            # less than hashing their bodies for a cache lookup
+            cacheable = etype == EXT_ALPN and len(data) <= MAX_CACHED_EXT_LEN
+            value = cache.get((etype, data)) if cacheable else None
             if value is None:
                 try:
                     value = _static_ext(etype, data)
                 except TLSParseError:
                     value = _BAD
-                if len(data) <= MAX_CACHED_EXT_LEN:
+                if cacheable:
                     if len(cache) >= MAX_CACHED_EXTS:
                         cache.clear()
                     cache[(etype, data)] = value

@@ -203,24 +203,16 @@ class TlsSession:
         sni_match = None
         if self.server_name is not None and self.leaf_names is not None:
             sni_match = hostname_matches(self.server_name, *self.leaf_names)
-        rec: dict[str, Any] = {"ts": self.ts}
-        rec.update(self.ctx.id_fields())
-        # one store per field (compiled: direct dict stores, no second dict to merge)
-        rec["version"] = self.version
-        rec["cipher"] = self.cipher
-        rec["curve"] = self.curve
-        rec["server_name"] = self.server_name
-        rec["resumed"] = self.resumed
-        rec["last_alert"] = self.last_alert
-        rec["next_protocol"] = self.next_protocol
-        rec["established"] = self.established
-        rec["ssl_history"] = "".join(self.history)
-        rec["cert_chain_fps"] = self.cert_chain
-        rec["client_cert_chain_fps"] = self.client_cert_chain
-        rec["sni_matches_cert"] = sni_match
-        rec["ja3"] = self.ja3
-        rec["ja3s"] = self.ja3s
-        rec["ja4"] = self.ja4
+        # one dict display (compiled: a presized dict, no temporaries to merge)
+        rec: dict[str, Any] = {
+            "ts": self.ts, **self.ctx.id_fields(),
+            "version": self.version, "cipher": self.cipher, "curve": self.curve,
+            "server_name": self.server_name, "resumed": self.resumed,
+            "last_alert": self.last_alert, "next_protocol": self.next_protocol,
+            "established": self.established, "ssl_history": "".join(self.history),
+            "cert_chain_fps": self.cert_chain, "client_cert_chain_fps": self.client_cert_chain,
+            "sni_matches_cert": sni_match, "ja3": self.ja3, "ja3s": self.ja3s, "ja4": self.ja4,
+        }
         return rec
 
     def log(self) -> None:
