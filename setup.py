@@ -36,6 +36,16 @@ COMPILED = [
     "src/shoestring/analyzers/quic/analyzer.py",
     "src/shoestring/analyzers/quic/parse.py",
     "src/shoestring/analyzers/quic/consts.py",
+    "src/shoestring/analyzers/tls/consts.py",
+    "src/shoestring/analyzers/tls/ciphers.py",
+    "src/shoestring/analyzers/tls/records.py",
+    "src/shoestring/analyzers/tls/wire.py",
+    "src/shoestring/analyzers/tls/extensions.py",
+    "src/shoestring/analyzers/tls/hellos.py",
+    "src/shoestring/analyzers/tls/parse.py",
+    "src/shoestring/analyzers/tls/fingerprints.py",
+    "src/shoestring/analyzers/tls/session.py",
+    "src/shoestring/analyzers/tls/analyzer.py",
 ]
 
 

@@ -11,21 +11,30 @@ Theory of operation, following Zeek's SSL analyzer:
   violation: the record so far is logged and the analyzer detaches.
 - SSLv2: a v2 CLIENT-HELLO, SERVER-HELLO (with its certificate) and CLIENT-MASTER-KEY
   (after which both sides are encrypted) are understood.
+
+Compiled with mypyc: both analyzers are native classes (attribute slots, direct calls into
+the native record readers and session).
 """
 
 from __future__ import annotations
 
-from ..base import Analyzer
+from typing import ClassVar, Final
+
+from ..base import Analyzer, ConnContext
 from . import consts as C
-from .parse import (CT_SSLV2, DtlsHandshakeReader, HandshakeReader, RecordReader,
-                    TLSParseError, parse_alert, parse_dtls_records, parse_sslv2_client_hello,
-                    parse_sslv2_server_hello)
+from .parse import parse_alert
+from .records import (CT_SSLV2, DtlsHandshakeReader, HandshakeReader, RecordReader,
+                      TLSParseError, parse_dtls_records, parse_sslv2_client_hello,
+                      parse_sslv2_server_hello)
 from .session import TlsSession
 
 #: Client hello versions Zeek accepts before confirming the protocol (version_ok).
-_HELLO_VERSIONS = frozenset({C.SSLv2, C.SSLv3, C.TLSv10, C.TLSv11, C.TLSv12, C.TLSv13,
-                             C.DTLSv10, C.DTLSv12, C.DTLSv13})
-_SSLV2_CLIENT_HELLO, _SSLV2_CLIENT_MASTER_KEY, _SSLV2_SERVER_HELLO, _SSLV2_ERROR = 1, 2, 4, 0
+_HELLO_VERSIONS: Final = frozenset({C.SSLv2, C.SSLv3, C.TLSv10, C.TLSv11, C.TLSv12, C.TLSv13,
+                                    C.DTLSv10, C.DTLSv12, C.DTLSv13})
+_SSLV2_CLIENT_HELLO: Final = 1
+_SSLV2_CLIENT_MASTER_KEY: Final = 2
+_SSLV2_SERVER_HELLO: Final = 4
+_SSLV2_ERROR: Final = 0
 
 
 def _version_ok(v: int) -> bool:
@@ -41,15 +50,18 @@ class TlsAnalyzer(Analyzer):
     """
 
     service = "ssl"
-    transport = "t"
+    transport: ClassVar[str] = "t"
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: ConnContext):
         super().__init__(ctx)
         self.session: TlsSession | None = None
         # Per-direction state indexed by is_orig (False -> 0 = responder, True -> 1 =
-        # originator): tuples and a list rather than dicts, fewer objects per connection.
-        self._records = (RecordReader(), RecordReader())
-        self._handshakes = (HandshakeReader(), HandshakeReader())
+        # originator): lists rather than dicts, fewer objects per connection (and not
+        # tuples: compiled, a tuple indexed by a variable is boxed on every read). None
+        # once the analysis is over (see _ciphertext).
+        self._records: list[RecordReader] | None = [RecordReader(), RecordReader()]
+        self._handshakes: list[HandshakeReader] | None = [HandshakeReader(),
+                                                           HandshakeReader()]
         self._encrypted = [False, False]
         self._done = False            # detached: established, violation or gap
         self._confirmed = False
@@ -57,19 +69,19 @@ class TlsAnalyzer(Analyzer):
 
     # -- Analyzer contract --------------------------------------------------------------
     def deliver(self, is_orig: bool, data: bytes, ts: float) -> None:
-        if self._done:
+        readers = self._records
+        if self._done or readers is None:
             return
         self._ts = ts
         try:
-            records = self._records[is_orig].feed(data)
+            records = readers[is_orig].feed_tuples(data)
         except TLSParseError as exc:
             self._violation(f"{'client' if is_orig else 'server'}: {exc}")
             return
-        record = self._record
         for ctype, _, fragment in records:
             if self._done:
                 return
-            record(is_orig, ctype, fragment, ts)
+            self._record(is_orig, ctype, fragment, ts)
 
     def gap(self, is_orig: bool, length: int, ts: float) -> None:
         if not self._done:
@@ -78,10 +90,11 @@ class TlsAnalyzer(Analyzer):
 
     def finish(self, ts: float) -> None:
         s = self.session
+        readers = self._records
         if s is not None:
-            if not self._done:
+            if not self._done and readers is not None:
                 for is_orig in (True, False):
-                    pending = self._records[is_orig].pending
+                    pending = readers[is_orig].pending
                     if pending:
                         self.ctx.weird("SSL_truncated_record",
                                        f"{pending} bytes pending from "
@@ -130,9 +143,12 @@ class TlsAnalyzer(Analyzer):
                             f"{'originator' if is_orig else 'responder'}")
 
     def _ciphertext(self) -> None:
-        if self._encrypted[True] and self._encrypted[False] and not self.session.established:
-            self.session.established = True
-            self.session.log()
+        s = self.session
+        if s is None:
+            return
+        if self._encrypted[True] and self._encrypted[False] and not s.established:
+            s.established = True
+            s.log()
             self._done = True        # Zeek's disable_analyzer_after_detection
             self.wants_more = False  # the rest is ciphertext: fast path from here
             # The connection stays open (and this analyzer attached) until it ends; its
@@ -142,8 +158,11 @@ class TlsAnalyzer(Analyzer):
 
     def _handshake(self, is_orig: bool, is_client: bool, fragment: bytes, ts: float) -> None:
         s = self.session
+        readers = self._handshakes
+        if s is None or readers is None:
+            return
         try:
-            messages = self._handshakes[is_orig].feed(fragment)
+            messages = readers[is_orig].feed(fragment)
         except TLSParseError as exc:
             self.ctx.weird("SSL_oversized_handshake_message", str(exc), ts)
             self._violation(str(exc))
@@ -159,7 +178,7 @@ class TlsAnalyzer(Analyzer):
                 return
 
     def _check_hello(self, ok: bool, body: bytes) -> None:
-        version = int.from_bytes(body[:2], "big") if len(body) >= 2 else None
+        version = (body[0] << 8) | body[1] if len(body) >= 2 else None
         if ok and version is not None and _version_ok(version):
             if not self._confirmed:
                 self._confirmed = True
@@ -170,6 +189,8 @@ class TlsAnalyzer(Analyzer):
 
     def _sslv2(self, is_orig: bool, fragment: bytes, ts: float) -> None:
         s = self.session
+        if s is None:
+            return
         if self._encrypted[is_orig]:
             self._ciphertext()
             return
@@ -208,11 +229,11 @@ class DtlsAnalyzer(TlsAnalyzer):
     """DTLS over UDP: each ``deliver`` is one datagram holding one or more records."""
 
     service = "dtls"          # Zeek's conn.log service for the DTLS analyzer
-    transport = "d"
+    transport: ClassVar[str] = "d"
 
-    def __init__(self, ctx):
+    def __init__(self, ctx: ConnContext):
         super().__init__(ctx)
-        self._handshakes = (DtlsHandshakeReader(), DtlsHandshakeReader())
+        self._handshakes = [DtlsHandshakeReader(), DtlsHandshakeReader()]
 
     def deliver(self, is_orig: bool, data: bytes, ts: float) -> None:
         if self._done:

@@ -2,61 +2,71 @@
 
 Data only. Numbers come from the IANA "Transport Layer Security (TLS) Parameters" and
 "TLS ExtensionType Values" registries; names are the spellings Zeek writes in ssl.log.
+Compiled with mypyc: the ``Final`` numbers are inlined as C constants where they are used.
 """
 
+from typing import Final
+
 # Content types (RFC 8446 §5.1; heartbeat RFC 6520).
-CT_CHANGE_CIPHER_SPEC = 20
-CT_ALERT = 21
-CT_HANDSHAKE = 22
-CT_APPLICATION_DATA = 23
-CT_HEARTBEAT = 24
+CT_CHANGE_CIPHER_SPEC: Final = 20
+CT_ALERT: Final = 21
+CT_HANDSHAKE: Final = 22
+CT_APPLICATION_DATA: Final = 23
+CT_HEARTBEAT: Final = 24
 
 # Handshake types (RFC 8446 §4; TLS 1.2 and DTLS ones kept for older traffic).
-HS_HELLO_REQUEST = 0
-HS_CLIENT_HELLO = 1
-HS_SERVER_HELLO = 2
-HS_HELLO_VERIFY_REQUEST = 3
-HS_NEW_SESSION_TICKET = 4
-HS_END_OF_EARLY_DATA = 5
-HS_HELLO_RETRY_REQUEST = 6
-HS_ENCRYPTED_EXTENSIONS = 8
-HS_CERTIFICATE = 11
-HS_SERVER_KEY_EXCHANGE = 12
-HS_CERTIFICATE_REQUEST = 13
-HS_SERVER_HELLO_DONE = 14
-HS_CERTIFICATE_VERIFY = 15
-HS_CLIENT_KEY_EXCHANGE = 16
-HS_FINISHED = 20
-HS_CERTIFICATE_URL = 21
-HS_CERTIFICATE_STATUS = 22
-HS_SUPPLEMENTAL_DATA = 23
-HS_KEY_UPDATE = 24
-HS_MESSAGE_HASH = 254
+HS_HELLO_REQUEST: Final = 0
+HS_CLIENT_HELLO: Final = 1
+HS_SERVER_HELLO: Final = 2
+HS_HELLO_VERIFY_REQUEST: Final = 3
+HS_NEW_SESSION_TICKET: Final = 4
+HS_END_OF_EARLY_DATA: Final = 5
+HS_HELLO_RETRY_REQUEST: Final = 6
+HS_ENCRYPTED_EXTENSIONS: Final = 8
+HS_CERTIFICATE: Final = 11
+HS_SERVER_KEY_EXCHANGE: Final = 12
+HS_CERTIFICATE_REQUEST: Final = 13
+HS_SERVER_HELLO_DONE: Final = 14
+HS_CERTIFICATE_VERIFY: Final = 15
+HS_CLIENT_KEY_EXCHANGE: Final = 16
+HS_FINISHED: Final = 20
+HS_CERTIFICATE_URL: Final = 21
+HS_CERTIFICATE_STATUS: Final = 22
+HS_SUPPLEMENTAL_DATA: Final = 23
+HS_KEY_UPDATE: Final = 24
+HS_MESSAGE_HASH: Final = 254
 
 # Extension types.
-EXT_SERVER_NAME = 0
-EXT_SUPPORTED_GROUPS = 10
-EXT_EC_POINT_FORMATS = 11
-EXT_SIGNATURE_ALGORITHMS = 13
-EXT_ALPN = 16
-EXT_SESSION_TICKET = 35
-EXT_PRE_SHARED_KEY = 41
-EXT_SUPPORTED_VERSIONS = 43
-EXT_KEY_SHARE = 51
+EXT_SERVER_NAME: Final = 0
+EXT_SUPPORTED_GROUPS: Final = 10
+EXT_EC_POINT_FORMATS: Final = 11
+EXT_SIGNATURE_ALGORITHMS: Final = 13
+EXT_ALPN: Final = 16
+EXT_SESSION_TICKET: Final = 35
+EXT_PRE_SHARED_KEY: Final = 41
+EXT_SUPPORTED_VERSIONS: Final = 43
+EXT_KEY_SHARE: Final = 51
 
 # ServerHello.random of a HelloRetryRequest: SHA-256("HelloRetryRequest") (RFC 8446 §4.1.3).
-HRR_RANDOM = bytes.fromhex(
+HRR_RANDOM: Final = bytes.fromhex(
     "cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
 
 # Versions (Zeek's version_strings).
-SSLv2, SSLv3, TLSv10, TLSv11, TLSv12, TLSv13 = 0x0002, 0x0300, 0x0301, 0x0302, 0x0303, 0x0304
-DTLSv10, DTLSv12, DTLSv13 = 0xFEFF, 0xFEFD, 0xFEFC
-VERSIONS = {SSLv2: "SSLv2", SSLv3: "SSLv3", TLSv10: "TLSv10", TLSv11: "TLSv11",
-            TLSv12: "TLSv12", TLSv13: "TLSv13", DTLSv10: "DTLSv10", DTLSv12: "DTLSv12",
-            DTLSv13: "DTLSv13"}
+SSLv2: Final = 0x0002
+SSLv3: Final = 0x0300
+TLSv10: Final = 0x0301
+TLSv11: Final = 0x0302
+TLSv12: Final = 0x0303
+TLSv13: Final = 0x0304
+DTLSv10: Final = 0xFEFF
+DTLSv12: Final = 0xFEFD
+DTLSv13: Final = 0xFEFC
+VERSIONS: Final[dict[int, str]] = {
+    SSLv2: "SSLv2", SSLv3: "SSLv3", TLSv10: "TLSv10", TLSv11: "TLSv11", TLSv12: "TLSv12",
+    TLSv13: "TLSv13", DTLSv10: "DTLSv10", DTLSv12: "DTLSv12", DTLSv13: "DTLSv13"}
 #: Versions at or below TLS 1.2: anything else a server picks behaves as TLS 1.3 (drafts,
 #: vendor numbers), which is how Zeek decides when encryption starts without a CCS.
-PRE_TLS13 = frozenset({SSLv2, SSLv3, TLSv10, TLSv11, TLSv12, DTLSv10, DTLSv12})
+PRE_TLS13: Final = frozenset({SSLv2, SSLv3, TLSv10, TLSv11, TLSv12, DTLSv10, DTLSv12})
 
 
 def version_name(v: int) -> str:
@@ -69,7 +79,7 @@ def version_name(v: int) -> str:
     return f"unknown-{v}"
 
 
-ALERTS = {
+ALERTS: Final[dict[int, str]] = {
     0: "close_notify", 10: "unexpected_message", 20: "bad_record_mac", 21: "decryption_failed",
     22: "record_overflow", 30: "decompression_failure", 40: "handshake_failure",
     41: "no_certificate", 42: "bad_certificate", 43: "unsupported_certificate",
@@ -85,7 +95,7 @@ ALERTS = {
 }
 
 # Named groups (IANA "TLS Supported Groups"); GREASE values are written grease_0xNNNN.
-CURVES = {
+CURVES: Final[dict[int, str]] = {
     1: "sect163k1", 2: "sect163r1", 3: "sect163r2", 4: "sect193r1", 5: "sect193r2",
     6: "sect233k1", 7: "sect233r1", 8: "sect239k1", 9: "sect283k1", 10: "sect283r1",
     11: "sect409k1", 12: "sect409r1", 13: "sect571k1", 14: "sect571r1", 15: "secp160k1",
@@ -114,7 +124,7 @@ def alert_name(code: int) -> str:
 
 
 # ssl_history letters by handshake type (Zeek's ssl/main.zeek); lower case = server.
-HISTORY_LETTERS = {
+HISTORY_LETTERS: Final[dict[int, str]] = {
     HS_HELLO_REQUEST: "h", HS_CLIENT_HELLO: "c", HS_SERVER_HELLO: "s",
     HS_HELLO_VERIFY_REQUEST: "v", HS_NEW_SESSION_TICKET: "t", HS_END_OF_EARLY_DATA: "e",
     HS_HELLO_RETRY_REQUEST: "j", HS_ENCRYPTED_EXTENSIONS: "o", HS_CERTIFICATE: "x",
@@ -123,7 +133,9 @@ HISTORY_LETTERS = {
     HS_CERTIFICATE_URL: "w", HS_CERTIFICATE_STATUS: "u", HS_SUPPLEMENTAL_DATA: "a",
     HS_KEY_UPDATE: "p", HS_MESSAGE_HASH: "m",
 }
-HISTORY_UNKNOWN = "z"
-HISTORY_CCS, HISTORY_ALERT, HISTORY_HEARTBEAT = "i", "l", "b"
+HISTORY_UNKNOWN: Final = "z"
+HISTORY_CCS: Final = "i"
+HISTORY_ALERT: Final = "l"
+HISTORY_HEARTBEAT: Final = "b"
 #: Zeek's SSL::max_ssl_history_length: the history stops growing here (a weird says so).
-MAX_HISTORY = 100
+MAX_HISTORY: Final = 100

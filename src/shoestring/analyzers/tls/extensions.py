@@ -3,11 +3,12 @@ fingerprints read (server_name, ALPN, key_share groups, and the cached "static" 
 
 Speed: these run for every extension of every hello, so the walk is unchecked when the
 block is well formed (the checked walk names the fault otherwise) and the bodies that repeat
-across a client's connections are parsed once per distinct body (a bounded cache)."""
+across a client's connections are parsed once per distinct body (a bounded cache).
+Compiled with mypyc: the walk reads the u16 headers as ``body[i]`` (C array reads)."""
 
 from __future__ import annotations
 
-import struct
+from typing import Final
 
 from .consts import (EXT_ALPN, EXT_EC_POINT_FORMATS, EXT_KEY_SHARE, EXT_SERVER_NAME,
                      EXT_SIGNATURE_ALGORITHMS, EXT_SUPPORTED_GROUPS, EXT_SUPPORTED_VERSIONS)
@@ -16,7 +17,7 @@ from .wire import U16_U16, _need, _text, _u16_vec, _vec16
 
 #: Most extensions one hello may carry before we stop: there are ~60 registered types,
 #: and a hello repeating them past this is hostile (it bounds the extension loop).
-MAX_EXTENSIONS = 256
+MAX_EXTENSIONS: Final = 256
 
 
 def _walk(body: bytes, off: int, pick: frozenset[int] | None
@@ -41,24 +42,17 @@ def _walk(body: bytes, off: int, pick: frozenset[int] | None
         raise TLSParseError(f"{n - end} bytes after extensions")
     types: list[int] = []
     picked: list[tuple[int, bytes]] = []
-    add_type, add, unpack = types.append, picked.append, U16_U16.unpack_from
     pos = off + 2
-    try:
-        if pick is None:
-            while pos < end:
-                etype, elen = unpack(body, pos)
-                add_type(etype)
-                add((etype, body[pos + 4:pos + 4 + elen]))
-                pos += 4 + elen
-        else:
-            while pos < end:
-                etype, elen = unpack(body, pos)
-                add_type(etype)
-                if etype in pick:
-                    add((etype, body[pos + 4:pos + 4 + elen]))
-                pos += 4 + elen
-    except struct.error:           # a header past the end (end == len(body) here)
-        pos = -1
+    while pos < end:
+        if pos + 4 > end:          # a header past the end (end == len(body) here)
+            pos = -1
+            break
+        etype = (body[pos] << 8) | body[pos + 1]
+        elen = (body[pos + 2] << 8) | body[pos + 3]
+        types.append(etype)
+        if pick is None or etype in pick:
+            picked.append((etype, body[pos + 4:pos + 4 + elen]))
+        pos += 4 + elen
     if pos != end or len(types) > MAX_EXTENSIONS:
         _walk_checked(body, off + 2, end)          # raises
         raise AssertionError("unreachable: the checked walk raises")  # pragma: no cover
@@ -95,7 +89,8 @@ def parse_server_names(data: bytes) -> list[str]:
     block, end = _vec16(data, 0, "server_name list")
     if end != len(data):
         raise TLSParseError("server_name: trailing bytes")
-    names, pos = [], 0
+    names: list[str] = []
+    pos = 0
     while pos < len(block):
         _need(block, pos, 1, "server_name type")
         ntype = block[pos]
@@ -115,7 +110,8 @@ def parse_alpn(data: bytes) -> list[str]:
         _need(data, 2, end - 2, "alpn list")
     if end != n:
         raise TLSParseError("alpn: trailing bytes")
-    protos, pos = [], 2
+    protos: list[str] = []
+    pos = 2
     while pos < n:
         nxt = pos + 1 + data[pos]
         if nxt > n:
@@ -128,12 +124,14 @@ def parse_alpn(data: bytes) -> list[str]:
 def _key_share_groups(data: bytes) -> list[int]:
     """The groups of a client KeyShareClientHello (RFC 8446 §4.2.8)."""
     block, _ = _vec16(data, 0, "key_share list")
-    groups, pos, n = [], 0, len(block)
+    groups: list[int] = []
+    pos, n = 0, len(block)
     while pos < n:
         if pos + 4 > n:          # group and key length (either may be what is missing)
             _need(block, pos, 2, "key_share group")
             _need(block, pos + 2, 2, "key_share key")
-        group, klen = U16_U16.unpack_from(block, pos)
+        group = (block[pos] << 8) | block[pos + 1]
+        klen = (block[pos + 2] << 8) | block[pos + 3]
         pos += 4 + klen
         if pos > n:
             _need(block, pos - klen, klen, "key_share key")
@@ -143,25 +141,28 @@ def _key_share_groups(data: bytes) -> list[int]:
 
 #: Client-hello extensions whose bodies the logs or fingerprints read; the others are kept
 #: raw and never looked into.
-_CH_PARSED = frozenset({EXT_SERVER_NAME, EXT_ALPN, EXT_SUPPORTED_VERSIONS, EXT_SUPPORTED_GROUPS,
-                        EXT_EC_POINT_FORMATS, EXT_SIGNATURE_ALGORITHMS, EXT_KEY_SHARE})
+_CH_PARSED: Final = frozenset({EXT_SERVER_NAME, EXT_ALPN, EXT_SUPPORTED_VERSIONS,
+                               EXT_SUPPORTED_GROUPS, EXT_EC_POINT_FORMATS,
+                               EXT_SIGNATURE_ALGORITHMS, EXT_KEY_SHARE})
 
 
 #: Client-hello extensions whose bodies repeat across a client's connections (unlike the
-#: server name or key shares): their parse outcome is cached by (type, body).
-_STATIC_EXTS = frozenset({EXT_ALPN, EXT_SUPPORTED_VERSIONS, EXT_SUPPORTED_GROUPS,
-                          EXT_EC_POINT_FORMATS, EXT_SIGNATURE_ALGORITHMS})
+#: server name or key shares); ALPN's parse outcome is cached by (type, body) (the others
+#: are a slice and a bounds check, cheaper than the lookup once compiled).
+_STATIC_EXTS: Final = frozenset({EXT_ALPN, EXT_SUPPORTED_VERSIONS, EXT_SUPPORTED_GROUPS,
+                                 EXT_EC_POINT_FORMATS, EXT_SIGNATURE_ALGORITHMS})
 #: Longest body cached: real ones are tens of bytes; a longer one is parsed every time, so
 #: hostile hellos cannot fill the cache with big keys (4096 x 128 B bounds it to ~1 MiB).
-MAX_CACHED_EXT_LEN = 128
+MAX_CACHED_EXT_LEN: Final = 128
 #: Entries kept (distinct bodies); when full the cache is emptied and refills.
-MAX_CACHED_EXTS = 4096
+MAX_CACHED_EXTS: Final = 4096
 #: Largest raw input of the JA3/JA4 cache key (``fp_key``; real hellos need a few hundred
 #: bytes): a hello with longer lists gets no key and its fingerprints are computed afresh,
 #: which bounds the fingerprint caches' memory against hostile hellos.
-MAX_FP_KEY_BYTES = 1024
-_STATIC_CACHE: dict[tuple[int, bytes], object] = {}
-_BAD = object()        # cached outcome: the body does not parse
+MAX_FP_KEY_BYTES: Final = 1024
+#: (type, body) -> ALPN's names (a tuple) or _BAD.
+_STATIC_CACHE: Final[dict[tuple[int, bytes], object]] = {}
+_BAD: Final = object()        # cached outcome: the body does not parse
 
 
 def _static_ext(etype: int, data: bytes) -> object:

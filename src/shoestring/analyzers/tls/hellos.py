@@ -5,7 +5,8 @@ DTLS and QUIC analyzers; the extensions themselves are read in ``extensions.py``
 from __future__ import annotations
 
 import struct
-from typing import NamedTuple
+from functools import partial
+from typing import Final, NamedTuple
 
 from .consts import (EXT_ALPN, EXT_EC_POINT_FORMATS, EXT_KEY_SHARE, EXT_PRE_SHARED_KEY,
                      EXT_SERVER_NAME, EXT_SUPPORTED_GROUPS, EXT_SUPPORTED_VERSIONS, HRR_RANDOM)
@@ -13,9 +14,20 @@ from .extensions import (_BAD, _CH_PARSED, _STATIC_CACHE, _STATIC_EXTS, MAX_CACH
                          MAX_CACHED_EXTS, MAX_FP_KEY_BYTES, _key_share_groups, _static_ext,
                          _walk, parse_alpn, parse_server_names)
 from .records import TLSParseError
-from .wire import U16, _need, _vec8, u16_list
+from .wire import _need, _vec8, u16_list
 
-VERSION_RANDOM = struct.Struct(">H32s")  # legacy_version, random (RFC 8446 §4.1.2)
+VERSION_RANDOM: Final = struct.Struct(">H32s")  # legacy_version, random (RFC 8446 §4.1.2)
+
+
+#: ClientHello's fields in constructor order (a NamedTuple's, for == and repr).
+_CH_FIELDS: Final = ("legacy_version", "random", "session_id", "cipher_suites",
+                     "compression_methods", "extensions", "server_name", "alpn",
+                     "supported_versions", "supported_groups", "ec_point_formats",
+                     "signature_algorithms", "key_share_groups", "server_names",
+                     "bad_extensions", "sslv2", "cookie", "ext_types", "fp_key")
+#: The raw inputs of the lazy fields: (body, extensions offset, suites, compression,
+#: versions, groups, points, sigalgs).
+_RawHello = tuple[bytes, int, bytes, bytes, bytes, bytes, bytes, bytes]
 
 
 class ClientHello:
@@ -24,18 +36,8 @@ class ClientHello:
     Built like a NamedTuple (the same fields, in this order). A hello from
     :func:`parse_client_hello` is lazy: the list fields (cipher suites, extensions, ...)
     are decoded from the already-validated bytes on first access, since on the hot path
-    the fingerprint cache (``fp_key``) and ``ext_types`` answer without them."""
-
-    _FIELDS = ("legacy_version", "random", "session_id", "cipher_suites",
-               "compression_methods", "extensions", "server_name", "alpn",
-               "supported_versions", "supported_groups", "ec_point_formats",
-               "signature_algorithms", "key_share_groups", "server_names", "bad_extensions",
-               "sslv2", "cookie", "ext_types", "fp_key")
-    __slots__ = ("legacy_version", "random", "session_id", "_cipher_suites",
-                 "_compression_methods", "_extensions", "server_name", "alpn",
-                 "_supported_versions", "_supported_groups", "_ec_point_formats",
-                 "_signature_algorithms", "key_share_groups", "server_names",
-                 "bad_extensions", "sslv2", "cookie", "ext_types", "fp_key", "_raw")
+    the fingerprint cache (``fp_key``) and ``ext_types`` answer without them.
+    A native class when compiled (mypyc): fixed attribute slots, no ``__dict__``."""
 
     legacy_version: int
     random: bytes
@@ -51,13 +53,16 @@ class ClientHello:
     fp_key: tuple | None                     # JA3/JA4's raw inputs: the fingerprint cache key
 
     def __init__(self, legacy_version: int, random: bytes, session_id: bytes,
-                 cipher_suites: list[int], compression_methods: list[int],
-                 extensions: list[tuple[int, bytes]], server_name: str | None,
-                 alpn: list[str], supported_versions: list[int], supported_groups: list[int],
-                 ec_point_formats: list[int], signature_algorithms: list[int],
+                 cipher_suites: list[int] | None, compression_methods: list[int] | None,
+                 extensions: list[tuple[int, bytes]] | None, server_name: str | None,
+                 alpn: list[str], supported_versions: list[int] | None,
+                 supported_groups: list[int] | None, ec_point_formats: list[int] | None,
+                 signature_algorithms: list[int] | None,
                  key_share_groups: list[int], server_names: list[str],
                  bad_extensions: list[int], sslv2: bool = False, cookie: bytes | None = None,
                  ext_types: tuple[int, ...] | None = None, fp_key: tuple | None = None):
+        # A list field given as None is lazy: it is decoded from ``_raw`` on first read
+        # (only parse_client_hello does that, and it sets ``_raw``).
         self.legacy_version, self.random, self.session_id = legacy_version, random, session_id
         self._cipher_suites, self._compression_methods = cipher_suites, compression_methods
         self._extensions, self.server_name, self.alpn = extensions, server_name, alpn
@@ -66,55 +71,68 @@ class ClientHello:
             signature_algorithms
         self.key_share_groups, self.server_names = key_share_groups, server_names
         self.bad_extensions, self.sslv2, self.cookie = bad_extensions, sslv2, cookie
-        self.ext_types, self.fp_key, self._raw = ext_types, fp_key, None
+        self.ext_types, self.fp_key = ext_types, fp_key
+        self._raw: _RawHello | None = None
 
-    # The lazy fields: None until first read when the parser left their raw bytes in _raw
-    # = (body, extensions offset, suites, compression, versions, groups, points, sigalgs).
+    def _raw_inputs(self) -> _RawHello:
+        raw = self._raw
+        if raw is None:
+            raise ValueError("a lazy ClientHello field without the parser's raw bytes")
+        return raw
+
     @property
     def cipher_suites(self) -> list[int]:
-        if self._cipher_suites is None:
-            self._cipher_suites = u16_list(self._raw[2])
-        return self._cipher_suites
+        value = self._cipher_suites
+        if value is None:
+            value = self._cipher_suites = u16_list(self._raw_inputs()[2])
+        return value
 
     @property
     def compression_methods(self) -> list[int]:
-        if self._compression_methods is None:
-            self._compression_methods = list(self._raw[3])
-        return self._compression_methods
+        value = self._compression_methods
+        if value is None:
+            value = self._compression_methods = list(self._raw_inputs()[3])
+        return value
 
     @property
     def extensions(self) -> list[tuple[int, bytes]]:
         """(type, raw body) in wire order."""
-        if self._extensions is None:
-            self._extensions = _walk(self._raw[0], self._raw[1], None)[1]
-        return self._extensions
+        value = self._extensions
+        if value is None:
+            raw = self._raw_inputs()
+            value = self._extensions = _walk(raw[0], raw[1], None)[1]
+        return value
 
     @property
     def supported_versions(self) -> list[int]:
-        if self._supported_versions is None:
-            self._supported_versions = u16_list(self._raw[4])
-        return self._supported_versions
+        value = self._supported_versions
+        if value is None:
+            value = self._supported_versions = u16_list(self._raw_inputs()[4])
+        return value
 
     @property
     def supported_groups(self) -> list[int]:
-        if self._supported_groups is None:
-            self._supported_groups = u16_list(self._raw[5])
-        return self._supported_groups
+        value = self._supported_groups
+        if value is None:
+            value = self._supported_groups = u16_list(self._raw_inputs()[5])
+        return value
 
     @property
     def ec_point_formats(self) -> list[int]:
-        if self._ec_point_formats is None:
-            self._ec_point_formats = list(self._raw[6])
-        return self._ec_point_formats
+        value = self._ec_point_formats
+        if value is None:
+            value = self._ec_point_formats = list(self._raw_inputs()[6])
+        return value
 
     @property
     def signature_algorithms(self) -> list[int]:
-        if self._signature_algorithms is None:
-            self._signature_algorithms = u16_list(self._raw[7])
-        return self._signature_algorithms
+        value = self._signature_algorithms
+        if value is None:
+            value = self._signature_algorithms = u16_list(self._raw_inputs()[7])
+        return value
 
     def _astuple(self) -> tuple:
-        return tuple(getattr(self, name) for name in self._FIELDS)
+        return tuple([getattr(self, name) for name in _CH_FIELDS])
 
     def __eq__(self, other: object) -> bool:
         # the hello's values; ext_types and fp_key are derived from them (and only the
@@ -123,11 +141,14 @@ class ClientHello:
             return NotImplemented
         return self._astuple()[:17] == other._astuple()[:17]
 
-    __hash__ = None         # type: ignore[assignment]   (mutable lists inside, as before)
+    def __hash__(self) -> int:
+        # unhashable, as before (mutable lists inside); spelled out because a compiled
+        # class does not drop __hash__ by itself when it defines __eq__
+        raise TypeError("unhashable type: 'ClientHello'")
 
     def __repr__(self) -> str:
-        return "ClientHello(" + ", ".join(f"{name}={getattr(self, name)!r}"
-                                          for name in self._FIELDS) + ")"
+        return "ClientHello(" + ", ".join([f"{name}={getattr(self, name)!r}"
+                                           for name in _CH_FIELDS]) + ")"
 
 
 class ServerHello(NamedTuple):
@@ -156,6 +177,11 @@ class ServerHello(NamedTuple):
             else self.legacy_version
 
 
+#: Builds a ServerHello from a 15-tuple in C: a NamedTuple's own __new__ is Python code,
+#: which in the compiled parser was most of parse_server_hello's time.
+_new_server_hello = partial(tuple.__new__, ServerHello)
+
+
 def parse_client_hello(body: bytes, dtls: bool = False) -> ClientHello:
     """A ClientHello's body (after the handshake header). ``dtls``: RFC 6347 §4.2.1 cookie.
 
@@ -165,7 +191,8 @@ def parse_client_hello(body: bytes, dtls: bool = False) -> ClientHello:
     n = len(body)
     if n < 34:
         _need(body, 0, 34, "client_hello version/random")
-    version, random = VERSION_RANDOM.unpack_from(body, 0)
+    version = (body[0] << 8) | body[1]           # VERSION_RANDOM, read inline
+    random = body[2:34]
     off = 35 + body[34] if n > 34 else 35        # session_id: an inline _vec8
     if off > n:
         _vec8(body, 34, "session_id")             # raises the usual error
@@ -190,26 +217,34 @@ def parse_client_hello(body: bytes, dtls: bool = False) -> ClientHello:
     types, exts = _walk(body, off, _CH_PARSED)
     if len(suites_raw) & 1:
         raise TLSParseError("odd-length u16 list")
-    sni, server_names, alpn, shares, bad = None, [], [], [], []
+    sni: str | None = None
+    server_names: list[str] = []
+    alpn: list[str] = []
+    shares: list[int] = []
+    bad: list[int] = []
     versions_raw = groups_raw = points_raw = sigalgs_raw = b""
-    static, cache = _STATIC_EXTS, _STATIC_CACHE
+    cache = _STATIC_CACHE
     for etype, data in exts:
-        if etype in static:
-            # the same few bodies on every connection of a client: parsed once
-            value = cache.get((etype, data)) if len(data) <= MAX_CACHED_EXT_LEN else None
+        if etype in _STATIC_EXTS:
+            # ALPN's names, the same on every connection of a client, are parsed once (by
+            # body); the u16 lists are only sliced and bounds-checked, which compiled costs
+            # less than hashing their bodies for a cache lookup
+            cacheable = etype == EXT_ALPN and len(data) <= MAX_CACHED_EXT_LEN
+            value = cache.get((etype, data)) if cacheable else None
             if value is None:
                 try:
                     value = _static_ext(etype, data)
                 except TLSParseError:
                     value = _BAD
-                if len(data) <= MAX_CACHED_EXT_LEN:
+                if cacheable:
                     if len(cache) >= MAX_CACHED_EXTS:
                         cache.clear()
                     cache[(etype, data)] = value
-            if value is _BAD:
-                bad.append(etype)     # keep the hello; the analyzer records a weird
-            elif etype == EXT_ALPN:
+            # the cached outcomes: ALPN's names (a tuple), a list's raw bytes, or _BAD
+            if isinstance(value, tuple):                # EXT_ALPN
                 alpn = list(value)
+            elif not isinstance(value, bytes):          # _BAD
+                bad.append(etype)     # keep the hello; the analyzer records a weird
             elif etype == EXT_SUPPORTED_VERSIONS:
                 versions_raw = value
             elif etype == EXT_SUPPORTED_GROUPS:
@@ -244,28 +279,34 @@ def parse_server_hello(body: bytes) -> ServerHello:
     n = len(body)
     if n < 34:
         _need(body, 0, 34, "server_hello version/random")
-    version, random = VERSION_RANDOM.unpack_from(body, 0)
+    version = (body[0] << 8) | body[1]           # VERSION_RANDOM, read inline
+    random = body[2:34]
     off = 35 + body[34] if n > 34 else 35        # session_id: an inline _vec8
     if off > n:
         _vec8(body, 34, "session_id")             # raises the usual error
     session_id = body[35:off]
     if off + 3 > n:
         _need(body, off, 3, "cipher_suite/compression")
-    (suite,) = U16.unpack_from(body, off)
+    suite = (body[off] << 8) | body[off + 1]
     comp = body[off + 2]
     types, exts = _walk(body, off + 3, None)
     is_hrr = random == HRR_RANDOM
-    selected, alpn, group, points, psk, bad = None, [], None, [], False, []
+    selected: int | None = None
+    alpn: list[str] = []
+    group: int | None = None
+    points: list[int] = []
+    psk = False
+    bad: list[int] = []
     for etype, data in exts:
         try:
             if etype == EXT_SUPPORTED_VERSIONS:
                 _need(data, 0, 2, "supported_versions")
-                (selected,) = U16.unpack_from(data, 0)
+                selected = (data[0] << 8) | data[1]
             elif etype == EXT_ALPN:
                 alpn = parse_alpn(data)
             elif etype == EXT_KEY_SHARE:
                 _need(data, 0, 2, "key_share")    # HRR: group only; else group + key
-                (group,) = U16.unpack_from(data, 0)
+                group = (data[0] << 8) | data[1]
             elif etype == EXT_EC_POINT_FORMATS:
                 raw, _ = _vec8(data, 0, "ec_point_formats")
                 points = list(raw)
@@ -273,5 +314,5 @@ def parse_server_hello(body: bytes) -> ServerHello:
                 psk = True
         except TLSParseError:
             bad.append(etype)
-    return ServerHello(version, random, session_id, suite, comp, exts, selected, alpn, group,
-                       points, is_hrr, psk, bad, False, types)
+    return _new_server_hello((version, random, session_id, suite, comp, exts, selected, alpn,
+                              group, points, is_hrr, psk, bad, False, types))

@@ -14,13 +14,16 @@ Speed: hellos arrive once per connection, but lists of u16 are still unpacked wi
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from . import records
 from .extensions import MAX_EXTENSIONS, parse_alpn, parse_extensions, parse_server_names
 from .hellos import ClientHello, ServerHello, parse_client_hello, parse_server_hello
-from .records import *  # noqa: F401,F403  (the record layer, re-exported)
-from .records import TLSParseError
+# the record layer, re-exported (by name: mypyc mis-resolves a relative star import)
+from .records import (CT_SSLV2, MAX_HANDSHAKE_LEN, MAX_RECORD_LEN,  # noqa: F401
+                      DtlsHandshakeReader, HandshakeReader, Record, RecordReader,
+                      TLSParseError, parse_dtls_records, parse_sslv2_client_hello,
+                      parse_sslv2_server_hello)
 from .wire import U8, U16, U16_U16, _need, _vec8, _vec16, u16_list
 
 __all__ = records.__all__ + [
@@ -31,7 +34,7 @@ __all__ = records.__all__ + [
 
 #: Most certificates one Certificate message may carry: real chains are < 10 deep and the
 #: message is itself bounded by records.MAX_HANDSHAKE_LEN; this bounds the loop.
-MAX_CERTIFICATES = 64
+MAX_CERTIFICATES: Final = 64
 
 
 def parse_certificate(body: bytes, tls13: bool = False) -> list[bytes]:
@@ -44,7 +47,8 @@ def parse_certificate(body: bytes, tls13: bool = False) -> list[bytes]:
     total = int.from_bytes(body[off:off + 3], "big")
     off += 3
     _need(body, off, total, "certificate_list")
-    end, certs = off + total, []
+    end = off + total
+    certs: list[bytes] = []
     while off < end:
         if len(certs) >= MAX_CERTIFICATES:
             raise TLSParseError("too many certificates")
@@ -65,8 +69,7 @@ def parse_server_key_exchange_curve(body: bytes) -> int | None:
     _need(body, 0, 3, "server_key_exchange")
     if body[0] != 3:           # ECCurveType.named_curve
         return None
-    (curve,) = U16.unpack_from(body, 1)
-    return curve
+    return (body[1] << 8) | body[2]
 
 
 def parse_alert(fragment: bytes) -> list[tuple[int, int]]:

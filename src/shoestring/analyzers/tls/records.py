@@ -6,13 +6,20 @@ fragments across records into messages. Every buffer is bounded by a named limit
 record length or a 24-bit handshake length that lies costs at most that limit in memory.
 SSLv2-framed records (2- and 3-byte headers, RFC-less: draft-hickman-netscape-ssl-00) are
 recognised at the start of a direction.
+
+Compiled with mypyc (native classes): headers are read with ``src[i]`` on ``bytes`` (a C
+array read); a ``struct`` call or a ``bytes | bytearray`` union would go through the
+generic Python protocols instead.
 """
 
 from __future__ import annotations
 
 import struct
 from functools import partial
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple
+
+if TYPE_CHECKING:
+    from .hellos import ClientHello, ServerHello
 
 __all__ = ["TLSParseError", "Record", "RecordReader", "HandshakeReader", "parse_dtls_records",
            "DtlsHandshakeReader", "parse_sslv2_client_hello", "parse_sslv2_server_hello",
@@ -32,17 +39,17 @@ SSLV2_SERVER_HELLO = struct.Struct(">BBBHHHH")  # msg, hit, cert type, version, 
 
 #: Largest record: TLSCiphertext may carry 2^14 + 2048 bytes (RFC 5246 §6.2.3); anything
 #: longer is not TLS (or is hostile), so we stop instead of buffering it.
-MAX_RECORD_LEN = 2 ** 14 + 2048
+MAX_RECORD_LEN: Final = 2 ** 14 + 2048
 #: Largest handshake message we reassemble. OpenSSL refuses certificate lists above 100 KiB
 #: by default (SSL_MAX_CERT_LIST_DEFAULT); 256 KiB leaves room for odd chains while a
 #: 16 MB length field is refused at once rather than buffered.
-MAX_HANDSHAKE_LEN = 256 * 1024
+MAX_HANDSHAKE_LEN: Final = 256 * 1024
 #: Pseudo content type for SSLv2-framed records (real content types are 20..24, 25).
-CT_SSLV2 = 0x80
+CT_SSLV2: Final = 0x80
 #: Content types TLS defines (RFC 8446 §5.1, plus heartbeat 24 and tls12_cid 25).
-CONTENT_TYPES = frozenset({20, 21, 22, 23, 24, 25})
+CONTENT_TYPES: Final = frozenset({20, 21, 22, 23, 24, 25})
 #: DTLS versions are 1's complement (RFC 6347 §4.1): 1.0, 1.2, 1.3; 0x0100 is OpenSSL's pre-RFC.
-DTLS_VERSIONS = frozenset({0xFEFF, 0xFEFD, 0xFEFC, 0x0100})
+DTLS_VERSIONS: Final = frozenset({0xFEFF, 0xFEFD, 0xFEFC, 0x0100})
 
 
 class Record(NamedTuple):
@@ -60,8 +67,6 @@ class RecordReader:
     cannot be TLS (unknown content type, major version not 3, oversized record); the caller
     then stops feeding this direction."""
 
-    __slots__ = ("_buf", "_v2_ok")
-
     def __init__(self) -> None:
         self._buf = bytearray()
         self._v2_ok = True    # SSLv2 framing is only believed at a direction's start
@@ -76,48 +81,60 @@ class RecordReader:
         self._buf.clear()
 
     def feed(self, data: bytes) -> list[Record]:
+        """The records completed by ``data`` (the next bytes of this direction)."""
+        # Records are made by tuple.__new__ (C) rather than the NamedTuple's Python __new__.
+        return [_new_record(rec) for rec in self.feed_tuples(data)]
+
+    def feed_tuples(self, data: bytes) -> list[tuple[int, int, bytes]]:
+        """As :meth:`feed`, as plain (content_type, version, fragment) tuples: what the
+        analyzer reads (compiled, a Record costs a second tuple and a Python-level call)."""
         # Speed: with nothing pending (the usual case: TCP hands over whole records) the
         # records are sliced straight out of ``data``; only a partial tail is buffered.
-        # Records are made by tuple.__new__ (C) rather than the NamedTuple's Python __new__.
         buf = self._buf
         if buf:
             buf += data
-            src: bytes | bytearray = buf      # one annotation for both (mypyc checks it)
+            if len(buf) >= 5 and buf[0] in CONTENT_TYPES and buf[1] == 3:
+                # A record arriving in many segments (a certificate chain): while the
+                # record whose header is already buffered (and was checked when it came)
+                # is incomplete, there is nothing to slice.
+                if len(buf) < 5 + ((buf[3] << 8) | buf[4]) <= 5 + MAX_RECORD_LEN:
+                    self._v2_ok = False
+                    return []
+            src = bytes(buf)      # one bytes object to slice from (see the module doc)
+            buf.clear()
         else:
             src = data
-        out: list[Record] = []
-        append, unpack, new = out.append, RECORD_HEADER.unpack_from, _new_record
-        content_types, max_len = CONTENT_TYPES, MAX_RECORD_LEN
+        out: list[tuple[int, int, bytes]] = []
         v2_ok = self._v2_ok         # SSLv2 framing ends at the first TLS record header
         off, n = 0, len(src)
         try:
             while n - off >= 5:
                 ctype = src[off]
-                if ctype not in content_types:
+                if ctype not in CONTENT_TYPES:
                     if v2_ok and ctype & 0x80:
                         rec_len = ((ctype & 0x7F) << 8) | src[off + 1]
                         if n - off - 2 < rec_len:
                             break
-                        append(new((CT_SSLV2, 2, bytes(src[off + 2:off + 2 + rec_len]))))
+                        out.append((CT_SSLV2, 2, src[off + 2:off + 2 + rec_len]))
                         off += 2 + rec_len
                         continue
                     raise TLSParseError(f"unknown content type {ctype}")
                 v2_ok = False
-                _, version, rec_len = unpack(src, off)
+                version = (src[off + 1] << 8) | src[off + 2]
+                rec_len = (src[off + 3] << 8) | src[off + 4]
                 if version >> 8 != 3:
                     raise TLSParseError(f"record version 0x{version:04x}")
-                if rec_len > max_len:
+                if rec_len > MAX_RECORD_LEN:
                     raise TLSParseError(f"record of {rec_len} bytes (max {MAX_RECORD_LEN})")
                 end = off + 5 + rec_len
                 if end > n:
                     break
-                append(new((ctype, version, bytes(src[off + 5:end]))))
+                out.append((ctype, version, src[off + 5:end]))
                 off = end
         finally:
+            # whatever is left (a partial record, or the bytes that did not parse) stays
             self._v2_ok = v2_ok
-            if src is buf:
-                del buf[:off]
-            elif off < n:
+            if off < n:
                 buf += memoryview(src)[off:]
         return out
 
@@ -125,8 +142,6 @@ class RecordReader:
 class HandshakeReader:
     """One direction's handshake fragments → (msg_type, body) messages (RFC 8446 §5.1:
     messages may span records and records may hold several messages)."""
-
-    __slots__ = ("_buf",)
 
     def __init__(self) -> None:
         self._buf = bytearray()
@@ -146,32 +161,27 @@ class HandshakeReader:
         n = len(fragment)
         if not buf and n >= 4 and n - 4 <= MAX_HANDSHAKE_LEN \
                 and ((fragment[1] << 16) | (fragment[2] << 8) | fragment[3]) == n - 4:
-            return [(fragment[0], bytes(fragment[4:]))]
+            return [(fragment[0], fragment[4:])]
         if buf:
             buf += fragment
-            src: bytes | bytearray = buf      # one annotation for both (mypyc checks it)
+            src = bytes(buf)      # one bytes object to slice from (see the module doc)
+            buf.clear()
         else:
             src = fragment
-        out = []
+        out: list[tuple[int, bytes]] = []
         off, n = 0, len(src)
-        try:
-            while n - off >= 4:
-                (word,) = HANDSHAKE_HEADER.unpack_from(src, off)
-                length = word & 0xFFFFFF
-                if length > MAX_HANDSHAKE_LEN:
-                    raise TLSParseError(f"handshake message of {length} bytes "
-                                        f"(max {MAX_HANDSHAKE_LEN})")
-                end = off + 4 + length
-                if end > n:
-                    break
-                out.append((word >> 24, bytes(src[off + 4:end])))
-                off = end
-        except TLSParseError:
-            buf.clear()
-            raise
-        if src is buf:
-            del buf[:off]
-        elif off < n:
+        while n - off >= 4:
+            length = (src[off + 1] << 16) | (src[off + 2] << 8) | src[off + 3]
+            if length > MAX_HANDSHAKE_LEN:
+                # the buffer stays empty: nothing after a lying length can be trusted
+                raise TLSParseError(f"handshake message of {length} bytes "
+                                    f"(max {MAX_HANDSHAKE_LEN})")
+            end = off + 4 + length
+            if end > n:
+                break
+            out.append((src[off], src[off + 4:end]))
+            off = end
+        if off < n:
             buf += memoryview(src)[off:]
         return out
 
@@ -179,7 +189,8 @@ class HandshakeReader:
 def parse_dtls_records(datagram: bytes) -> list[Record]:
     """The DTLS records of one datagram (RFC 6347 §4.1: a datagram may hold several);
     the epoch and sequence number are dropped, the version kept."""
-    out, off, n = [], 0, len(datagram)
+    out: list[Record] = []
+    off, n = 0, len(datagram)
     while off < n:
         if n - off < 13:
             raise TLSParseError(f"{n - off} bytes left, short of a DTLS record header")
@@ -195,19 +206,20 @@ def parse_dtls_records(datagram: bytes) -> list[Record]:
     return out
 
 
-class DtlsHandshakeReader:
+class DtlsHandshakeReader(HandshakeReader):
     """DTLS handshake fragments → whole messages (RFC 6347 §4.2.3). Fragments are joined
-    when they arrive in order; retransmissions of a finished message are dropped."""
-
-    __slots__ = ("_seq", "_buf", "_done")
+    when they arrive in order; retransmissions of a finished message are dropped.
+    A HandshakeReader by type (its ``feed`` replaces the TLS one), so the analyzer's
+    per-direction readers have one native type for TCP and DTLS."""
 
     def __init__(self) -> None:
+        super().__init__()
         self._seq: int | None = None
-        self._buf = bytearray()
         self._done: set[int] = set()
 
     def feed(self, fragment: bytes) -> list[tuple[int, bytes]]:
-        out, off, n = [], 0, len(fragment)
+        out: list[tuple[int, bytes]] = []
+        off, n = 0, len(fragment)
         while off < n:
             if n - off < 12:
                 raise TLSParseError("short DTLS handshake header")
@@ -241,10 +253,10 @@ class DtlsHandshakeReader:
         return out
 
 
-def parse_sslv2_client_hello(fragment: bytes):
+def parse_sslv2_client_hello(fragment: bytes) -> ClientHello:
     """An SSLv2 CLIENT-HELLO record body (msg type 1) as a parse.ClientHello with 24-bit
     cipher specs; the challenge stands in for the random."""
-    from .parse import ClientHello
+    from .hellos import ClientHello    # hellos imports this module: imported at first use
     if len(fragment) < 9 or fragment[0] != 1:
         raise TLSParseError("not an SSLv2 CLIENT-HELLO")
     _, version, cs_len, sid_len, ch_len = SSLV2_CLIENT_HELLO.unpack_from(fragment, 0)
@@ -258,9 +270,9 @@ def parse_sslv2_client_hello(fragment: bytes):
                        [], [], True, None)
 
 
-def parse_sslv2_server_hello(fragment: bytes):
+def parse_sslv2_server_hello(fragment: bytes) -> tuple[ServerHello, bytes | None]:
     """An SSLv2 SERVER-HELLO (msg type 4): (parse.ServerHello, certificate DER or None)."""
-    from .parse import ServerHello
+    from .hellos import ServerHello
     if len(fragment) < 11 or fragment[0] != 4:
         raise TLSParseError("not an SSLv2 SERVER-HELLO")
     _, _hit, _ctype, version, cert_len, cs_len, cid_len = SSLV2_SERVER_HELLO.unpack_from(fragment)

@@ -4,26 +4,41 @@ builds it: version, cipher, curve, SNI, ALPN, resumption, history letters, certi
 Transport-free: the TCP/DTLS analyzer (analyzer.py) feeds it messages from records, and the
 QUIC analyzer may feed it the messages it finds in CRYPTO frames (then ``record()`` gives the
 ssl.log line Zeek writes for QUIC). Certificates go to x509.log through ``ctx.emit``.
+A native class when compiled (mypyc).
 """
 
 from __future__ import annotations
 
+from typing import Any, Final, cast
+
+from ..base import ConnContext
 from ..x509 import CertificateCache, hostname_matches, should_log
 from . import consts as C
 from .ciphers import cipher_name
 from .fingerprints import ja3, ja3s, ja4
+from .hellos import ClientHello, ServerHello
 from .parse import (TLSParseError, parse_certificate, parse_client_hello,
                     parse_server_hello, parse_server_key_exchange_curve)
 
 #: Handshake-message types Zeek knows by letter; others are 'z' and a weird.
-_KNOWN = C.HISTORY_LETTERS
-_MAX_HISTORY = C.MAX_HISTORY
+_KNOWN: Final = C.HISTORY_LETTERS
+_MAX_HISTORY: Final = C.MAX_HISTORY
+#: An all-zero session_id is no session to resume.
+_NULL_SESSION_ID: Final = bytes(32)
+
+
+def _has_ext(hello: ClientHello | ServerHello, etype: int) -> bool:
+    # a parsed hello carries its extension types as a tuple: one C-level scan
+    types = hello.ext_types
+    if types is not None:
+        return etype in types
+    return any(t == etype for t, _ in hello.extensions)
 
 
 class TlsSession:
     """The ssl.log record of one connection (Zeek's SSL::Info) and the rules that fill it."""
 
-    def __init__(self, ctx, ts: float, transport: str = "t"):
+    def __init__(self, ctx: ConnContext, ts: float, transport: str = "t"):
         self.ctx = ctx
         self.ts = ts
         self.transport = transport          # JA4's t / q / d
@@ -109,25 +124,17 @@ class TlsSession:
         self.add_history(is_client, letter)
         return True
 
-    @staticmethod
-    def _has_ext(hello, etype: int) -> bool:
-        # a parsed hello carries its extension types as a tuple: one C-level scan
-        types = hello.ext_types
-        if types is not None:
-            return etype in types
-        return any(t == etype for t, _ in hello.extensions)
-
-    def client_hello(self, ch) -> None:
+    def client_hello(self, ch: ClientHello) -> None:
         for etype in ch.bad_extensions:
             self.ctx.weird("SSL_malformed_extension", f"client extension {etype}")
         sid = ch.session_id
-        if sid and sid != bytes(32):
+        if sid and sid != _NULL_SESSION_ID:
             self.session_id = sid.hex()
             self.ticket_empty_session = False
-        elif self._has_ext(ch, C.EXT_SESSION_TICKET) and \
+        elif _has_ext(ch, C.EXT_SESSION_TICKET) and \
                 any(t == C.EXT_SESSION_TICKET and v for t, v in ch.extensions):
             self.ticket_empty_session = True
-        if self._has_ext(ch, C.EXT_PRE_SHARED_KEY):
+        if _has_ext(ch, C.EXT_PRE_SHARED_KEY):
             self.client_psk_seen = True
         if ch.server_names:
             self.server_name = ch.server_names[0]
@@ -137,7 +144,7 @@ class TlsSession:
             self.ja3 = ja3(ch)[1]
             self.ja4 = ja4(ch, self.transport)
 
-    def server_hello(self, sh) -> None:
+    def server_hello(self, sh: ServerHello) -> None:
         for etype in sh.bad_extensions:
             self.ctx.weird("SSL_malformed_extension", f"server extension {etype}")
         if sh.selected_version is not None:
@@ -162,11 +169,16 @@ class TlsSession:
             self.ja3s = ja3s(sh)[1]
 
     def certificates(self, is_client: bool, certs: list[bytes], ts: float) -> None:
-        if certs and self.cert_chain is None:
-            self.cert_chain, self.client_cert_chain = [], []
-        chain = self.client_cert_chain if is_client else self.cert_chain
-        seen = self.ctx.shared("x509.logged", dict)
-        cache = self.ctx.shared("x509.cache", CertificateCache)
+        if not certs:
+            return
+        server_chain, client_chain = self.cert_chain, self.client_cert_chain
+        if server_chain is None or client_chain is None:     # the first certificates
+            server_chain = self.cert_chain = []
+            client_chain = self.client_cert_chain = []
+        chain = client_chain if is_client else server_chain
+        # shared() hands back what the factory made (the casts are checked when compiled)
+        seen = cast(dict, self.ctx.shared("x509.logged", dict))
+        cache = cast(CertificateCache, self.ctx.shared("x509.cache", CertificateCache))
         for depth, der in enumerate(certs):
             fp, fields, cns = cache.lookup(der)
             chain.append(fp)
@@ -177,7 +189,7 @@ class TlsSession:
             if host and self.leaf_names is None:
                 self.leaf_names = (fields["san.dns"], cns)
             if should_log(seen, fp, host, client, ts):
-                rec = {"ts": ts}
+                rec: dict[str, Any] = {"ts": ts}
                 rec.update(fields)
                 rec["host_cert"], rec["client_cert"] = host, client
                 self.ctx.emit("x509", rec)
@@ -191,16 +203,16 @@ class TlsSession:
         sni_match = None
         if self.server_name is not None and self.leaf_names is not None:
             sni_match = hostname_matches(self.server_name, *self.leaf_names)
-        rec = {"ts": self.ts}
-        rec.update(self.ctx.id_fields())
-        rec.update({
+        # one dict display (compiled: a presized dict, no temporaries to merge)
+        rec: dict[str, Any] = {
+            "ts": self.ts, **self.ctx.id_fields(),
             "version": self.version, "cipher": self.cipher, "curve": self.curve,
             "server_name": self.server_name, "resumed": self.resumed,
             "last_alert": self.last_alert, "next_protocol": self.next_protocol,
             "established": self.established, "ssl_history": "".join(self.history),
             "cert_chain_fps": self.cert_chain, "client_cert_chain_fps": self.client_cert_chain,
             "sni_matches_cert": sni_match, "ja3": self.ja3, "ja3s": self.ja3s, "ja4": self.ja4,
-        })
+        }
         return rec
 
     def log(self) -> None:
