@@ -31,6 +31,10 @@ COMPILED = [
     "src/shoestring/analyzers/dns/analyzer.py",
     "src/shoestring/analyzers/dns/parse.py",
     "src/shoestring/analyzers/dns/rdata.py",
+    "src/shoestring/analyzers/ssh/analyzer.py",
+    "src/shoestring/analyzers/ssh/parse.py",
+    "src/shoestring/analyzers/dhcp/analyzer.py",
+    "src/shoestring/analyzers/dhcp/parse.py",
 ]
 
 
