@@ -35,6 +35,11 @@ COMPILED = [
     "src/shoestring/analyzers/ssh/parse.py",
     "src/shoestring/analyzers/dhcp/analyzer.py",
     "src/shoestring/analyzers/dhcp/parse.py",
+    "src/shoestring/analyzers/buffered.py",
+    "src/shoestring/analyzers/xmpp/analyzer.py",
+    "src/shoestring/analyzers/xmpp/parse.py",
+    "src/shoestring/analyzers/rdp/analyzer.py",
+    "src/shoestring/analyzers/rdp/parse.py",
 ]
 
 
