@@ -40,6 +40,8 @@ COMPILED = [
     "src/shoestring/analyzers/xmpp/parse.py",
     "src/shoestring/analyzers/rdp/analyzer.py",
     "src/shoestring/analyzers/rdp/parse.py",
+    "src/shoestring/analyzers/socks/analyzer.py",
+    "src/shoestring/analyzers/socks/parse.py",
 ]
 
 

@@ -47,11 +47,12 @@ class _Txn:
     """One transaction being aggregated (the fields of Zeek's DHCP::Info)."""
 
     def __init__(self, ts: float, uid: str):
-        self.record: dict[str, Any] = {"ts": ts, "uids": [uid], "client_addr": None, "server_addr": None,
-                       "mac": None, "host_name": None, "client_fqdn": None, "domain": None,
-                       "requested_addr": None, "assigned_addr": None, "lease_time": None,
-                       "client_message": None, "server_message": None, "msg_types": [],
-                       "duration": 0.0}
+        self.record: dict[str, Any] = {
+            "ts": ts, "uids": [uid], "client_addr": None, "server_addr": None,
+            "mac": None, "host_name": None, "client_fqdn": None, "domain": None,
+            "requested_addr": None, "assigned_addr": None, "lease_time": None,
+            "client_message": None, "server_message": None, "msg_types": [],
+            "duration": 0.0}
         self.last_ts = ts
         self.next_check = ts + FIRST_CHECK
         self.client_chaddr: str | None = None
