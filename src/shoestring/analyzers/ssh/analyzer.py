@@ -100,11 +100,12 @@ class SshAnalyzer(Analyzer):
             self._deliver(is_orig, data, ts)
         except Exception as exc:  # noqa: BLE001 - analyzers never raise
             self.ctx.weird("ssh_analyzer_error", repr(exc)[:200], ts)
-            self.sides[is_orig].state = _DONE
+            self._side_done(self.sides[is_orig])
 
     def gap(self, is_orig: bool, length: int, ts: float) -> None:
         # Zeek stops analysing both sides after a content gap.
         self.had_gap = True
+        self.wants_more = False             # the connection may take the fast path
 
     def finish(self, ts: float) -> None:
         # Zeek's finalize_ssh: a success was written already; otherwise write now.
@@ -143,7 +144,7 @@ class SshAnalyzer(Analyzer):
         except ParseError as exc:
             name = C.WEIRD_MALFORMED_VERSION if side.state == _VERSION else C.WEIRD_BAD_PACKET
             self.ctx.weird(name, str(exc), ts)
-            side.state = _DONE
+            self._side_done(side)
             side.buf = bytearray()
             return
         rest = len(buf) - pos
@@ -162,7 +163,7 @@ class SshAnalyzer(Analyzer):
             side.pre_lines += 1
             if is_orig or side.pre_lines > C.MAX_PRE_BANNER_LINES:
                 self.ctx.weird(C.WEIRD_MALFORMED_IDENT, None, ts)
-                side.state = _DONE
+                self._side_done(side)
                 if not self.confirmed:
                     self.ctx.violation("malformed ssh identification")
                 return False
@@ -174,9 +175,18 @@ class SshAnalyzer(Analyzer):
         if v is not None:
             rec["version"] = v
         # SSH-1 key exchange is not parsed: only its identification lines are logged.
-        side.state = _KEX if not version.startswith("SSH-1.") or version.startswith(
-            "SSH-1.99") else _DONE
-        return side.state == _KEX
+        if version.startswith("SSH-1.") and not version.startswith("SSH-1.99"):
+            self._side_done(side)
+            return False
+        side.state = _KEX
+        return True
+
+    def _side_done(self, side: _Side) -> None:
+        """Nothing more to parse on this side; when both are done no payload is needed
+        (finish still writes the record), so the connection may take the fast path."""
+        side.state = _DONE
+        if self.sides[True].state == _DONE and self.sides[False].state == _DONE:
+            self.wants_more = False
 
     def _confirm(self) -> None:
         if not self.confirmed:
@@ -267,4 +277,4 @@ class SshAnalyzer(Analyzer):
         if authenticated:
             self._write()
             for side in self.sides.values():     # Zeek detaches the analyzer here
-                side.state = _DONE
+                self._side_done(side)
