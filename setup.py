@@ -46,6 +46,17 @@ COMPILED = [
     "src/shoestring/analyzers/tls/fingerprints.py",
     "src/shoestring/analyzers/tls/session.py",
     "src/shoestring/analyzers/tls/analyzer.py",
+    "src/shoestring/analyzers/ssh/analyzer.py",
+    "src/shoestring/analyzers/ssh/parse.py",
+    "src/shoestring/analyzers/dhcp/analyzer.py",
+    "src/shoestring/analyzers/dhcp/parse.py",
+    "src/shoestring/analyzers/buffered.py",
+    "src/shoestring/analyzers/xmpp/analyzer.py",
+    "src/shoestring/analyzers/xmpp/parse.py",
+    "src/shoestring/analyzers/rdp/analyzer.py",
+    "src/shoestring/analyzers/rdp/parse.py",
+    "src/shoestring/analyzers/socks/analyzer.py",
+    "src/shoestring/analyzers/socks/parse.py",
 ]
 
 

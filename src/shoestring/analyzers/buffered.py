@@ -7,13 +7,17 @@ the fast path (analyzers/base.py). Subclasses implement ``deliver``.
 
 from __future__ import annotations
 
+from mypy_extensions import mypyc_attr
+
 from .base import Analyzer, ConnContext
 
 
+# Compiled (setup.py); subclasses not compiled yet (POP3, IRC) may still extend it.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class BufferedAnalyzer(Analyzer):
     def __init__(self, ctx: ConnContext):
         super().__init__(ctx)
-        self.bufs = {True: bytearray(), False: bytearray()}
+        self.bufs: dict[bool, bytearray] = {True: bytearray(), False: bytearray()}
         self.stopped = False
 
     def gap(self, is_orig: bool, length: int, ts: float) -> None:

@@ -9,7 +9,7 @@ from shoestring.analyzers.ssh import consts as C
 from shoestring.analyzers.ssh.parse import (
     NeedMore, ParseError, find_alg, find_bidirectional_alg, fingerprint, hassh,
     hassh_algorithms, kex_family, looks_like_ssh, name_list, parse_host_key, parse_kexinit,
-    parse_line, parse_packet, parse_string, protocol_version)
+    parse_line, parse_packet, parse_string, protocol_version, read_line, read_packet)
 
 from .corpus import CURVE25519
 
@@ -92,6 +92,20 @@ def test_parse_packet_value_and_offset():
     assert parse_packet(raw + b"tail", 0) == (21, b"", 16)
     with pytest.raises(NeedMore):
         parse_packet(raw[:10], 0)
+
+
+def test_read_forms_say_incomplete_with_none_and_agree_otherwise():
+    # The analyzer's loop uses these (no exception per segment); bytearray is what it holds.
+    raw = bytearray(packet(20, b"x" * 40, padding=6))
+    assert read_packet(raw + b"tail", 0) == parse_packet(raw + b"tail", 0)
+    assert read_packet(raw[:-1], 0) is None and read_packet(raw[:4], 0) is None
+    line = bytearray(b"SSH-2.0-x\r\nSSH")
+    assert read_line(line, 0) == (b"SSH-2.0-x", 11) and read_line(line, 11) is None
+    assert type(read_line(line, 0)[0]) is bytes
+    with pytest.raises(ParseError):
+        read_line(bytearray(b"A" * (C.MAX_BANNER_LINE + 5)), 0)
+    with pytest.raises(ParseError):
+        read_packet(bytearray(struct.pack("!IB", C.MAX_PACKET_LEN + 1, 4)), 0)
 
 
 def test_parse_packet_lying_lengths():

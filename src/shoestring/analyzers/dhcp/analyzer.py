@@ -16,25 +16,27 @@ the write emits the record.
 
 from __future__ import annotations
 
+from typing import Any, Final, cast
+
 from ..base import Analyzer, ConnContext
 from . import consts as C
-from .parse import BadCookie, ParseError, parse_message
+from .parse import BadCookie, DhcpMessage, ParseError, parse_message
 
 # Zeek's DHCP::max_txid_watch_time: longest a transaction is watched.
-MAX_TXID_WATCH = 30.0
+MAX_TXID_WATCH: Final = 30.0
 # Zeek's join_data_expiration: idle time after which a transaction is written.
-IDLE_EXPIRE = 5.0
+IDLE_EXPIRE: Final = 5.0
 # Zeek's &create_expire=10secs: first check; then re-checked every 5 s.
-FIRST_CHECK = 10.0
-RECHECK = 5.0
+FIRST_CHECK: Final = 10.0
+RECHECK: Final = 5.0
 # Zeek's DHCP::max_uids_per_log_entry / max_msg_types_per_log_entry: write early.
-MAX_UIDS = 10
-MAX_MSG_TYPES = 50
+MAX_UIDS: Final = 10
+MAX_MSG_TYPES: Final = 50
 # Open transactions kept at once: a flood of random xids (DHCP starvation attack) must
 # not grow memory without bound; the oldest is written early when this is hit.
-MAX_OPEN_TRANSACTIONS = 10_000
+MAX_OPEN_TRANSACTIONS: Final = 10_000
 
-_BROADCASTS = ("0.0.0.0", "255.255.255.255")
+_BROADCASTS: Final = ("0.0.0.0", "255.255.255.255")
 
 
 def _text(raw: bytes) -> str:
@@ -44,19 +46,18 @@ def _text(raw: bytes) -> str:
 class _Txn:
     """One transaction being aggregated (the fields of Zeek's DHCP::Info)."""
 
-    __slots__ = ("record", "last_ts", "next_check", "client_chaddr")
-
     def __init__(self, ts: float, uid: str):
-        self.record = {"ts": ts, "uids": [uid], "client_addr": None, "server_addr": None,
-                       "mac": None, "host_name": None, "client_fqdn": None, "domain": None,
-                       "requested_addr": None, "assigned_addr": None, "lease_time": None,
-                       "client_message": None, "server_message": None, "msg_types": [],
-                       "duration": 0.0}
+        self.record: dict[str, Any] = {
+            "ts": ts, "uids": [uid], "client_addr": None, "server_addr": None,
+            "mac": None, "host_name": None, "client_fqdn": None, "domain": None,
+            "requested_addr": None, "assigned_addr": None, "lease_time": None,
+            "client_message": None, "server_message": None, "msg_types": [],
+            "duration": 0.0}
         self.last_ts = ts
         self.next_check = ts + FIRST_CHECK
         self.client_chaddr: str | None = None
 
-    def finalize(self) -> dict:
+    def finalize(self) -> dict[str, Any]:
         record = self.record
         if record["mac"] is None and self.client_chaddr is not None:
             record["mac"] = self.client_chaddr
@@ -66,13 +67,13 @@ class _Txn:
 class Transactions:
     """Run-wide DHCP transaction table keyed by xid (Zeek's DHCP::join_data)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.open: dict[int, _Txn] = {}
         self.live = 0                    # DHCP connections not yet finished
 
     def expire(self, now: float, ctx: ConnContext) -> None:
         """Write the transactions Zeek's expiry timers would have written by ``now``."""
-        done = []
+        done: list[int] = []
         for xid, txn in self.open.items():
             # Each check is one of Zeek's timer firings; bounded: after 30 s it must log.
             while txn.next_check <= now:
@@ -90,7 +91,7 @@ class Transactions:
             ctx.emit("dhcp", txn.finalize())
         self.open.clear()
 
-    def add(self, ts: float, ctx: ConnContext, is_orig: bool, msg) -> None:
+    def add(self, ts: float, ctx: ConnContext, is_orig: bool, msg: DhcpMessage) -> None:
         """Merge one message into its transaction (Zeek's DHCP::aggregate_msgs)."""
         self.expire(ts, ctx)
         txn = self.open.get(msg.xid)
@@ -153,7 +154,8 @@ class DhcpAnalyzer(Analyzer):
 
     def __init__(self, ctx: ConnContext):
         super().__init__(ctx)
-        self.table: Transactions = ctx.shared("dhcp", Transactions)
+        # The factory makes the one object stored under "dhcp".
+        self.table = cast(Transactions, ctx.shared("dhcp", Transactions))
         self.table.live += 1
         self.confirmed = False
         self.finished = False

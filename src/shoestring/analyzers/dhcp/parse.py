@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import socket
 import struct
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from . import consts as C
 
@@ -29,9 +29,9 @@ class BadCookie(ParseError):
 
 # RFC 2131 section 2: op htype hlen hops xid secs flags ciaddr yiaddr siaddr giaddr
 # chaddr[16] sname[64] file[128], then the 4-byte magic cookie (RFC 2131 section 3).
-BOOTP_HEADER = struct.Struct("!BBBBIHHIIII16s64s128sI")
-OPTIONS_OFFSET = BOOTP_HEADER.size          # 240
-_U32 = struct.Struct("!I")
+BOOTP_HEADER: Final = struct.Struct("!BBBBIHHIIII16s64s128sI")
+OPTIONS_OFFSET: Final = BOOTP_HEADER.size   # 240
+_U32: Final = struct.Struct("!I")
 
 
 class ClientFqdn(NamedTuple):
@@ -111,7 +111,7 @@ def walk_options(buf: bytes, pos: int) -> tuple[dict[int, bytes], list[str]]:
     return options, anomalies
 
 
-def _addr_option(options: dict, code: int, anomalies: list) -> str | None:
+def _addr_option(options: dict[int, bytes], code: int, anomalies: list[str]) -> str | None:
     value = options.get(code)
     if value is None:
         return None

@@ -21,6 +21,8 @@ Theory of operation (after Zeek's RDP analyzer, rdp-protocol.pac and rdp-analyze
 
 from __future__ import annotations
 
+from typing import Any, Final, cast
+
 from ..base import ConnContext
 from ..buffered import BufferedAnalyzer
 from ..x509 import CertificateCache, should_log
@@ -30,11 +32,11 @@ from .parse import (RdpParseError, gcc_blocks, mcs_user_data, parse_connect_requ
                     rsa_key_of)
 
 #: Key algorithm names of RSA keys mislabelled by Windows (see parse.rsa_key_of).
-MISLABELLED_RSA = frozenset({"md5WithRSAEncryption", "sha1WithRSAEncryption"})
+MISLABELLED_RSA: Final = frozenset({"md5WithRSAEncryption", "sha1WithRSAEncryption"})
 
 #: TPKT frames parsed per side before the MCS connect PDU must have come: the sequence
 #: has the X.224 pair and then the MCS connect PDU; a few spare for odd stacks.
-MAX_FRAMES = 8
+MAX_FRAMES: Final = 8
 
 
 class RdpAnalyzer(BufferedAnalyzer):
@@ -44,8 +46,8 @@ class RdpAnalyzer(BufferedAnalyzer):
 
     def __init__(self, ctx: ConnContext):
         super().__init__(ctx)
-        self.frames = {True: 0, False: 0}
-        self.done = {True: False, False: False}     # this side's part is parsed
+        self.frames: dict[bool, int] = {True: 0, False: 0}
+        self.done: dict[bool, bool] = {True: False, False: False}   # this side is parsed
         self.confirmed = False
 
     # -- the contract ------------------------------------------------------------------
@@ -128,15 +130,16 @@ class RdpAnalyzer(BufferedAnalyzer):
                 self._certificates(security.certificates, ts)
 
     def _certificates(self, certs: list[bytes], ts: float) -> None:
-        seen = self.ctx.shared("x509.logged", dict)
-        cache = self.ctx.shared("x509.cache", CertificateCache)
+        # Each factory makes the one object stored under its key (TLS shares them).
+        seen = cast(dict, self.ctx.shared("x509.logged", dict))
+        cache = cast(CertificateCache, self.ctx.shared("x509.cache", CertificateCache))
         for der in certs:
             fp, fields, _names = cache.lookup(der)
             if fields is None:
                 self.ctx.weird("x509_cert_parse_error", None, ts)
                 continue
             if should_log(seen, fp, True, False, ts):
-                rec = {"ts": ts}
+                rec: dict[str, Any] = {"ts": ts}
                 rec.update(fields)
                 if rec["certificate.key_type"] is None and \
                         rec["certificate.key_alg"] in MISLABELLED_RSA:
@@ -145,7 +148,7 @@ class RdpAnalyzer(BufferedAnalyzer):
                 self.ctx.emit("x509", rec)
 
     @staticmethod
-    def _rsa_fields(rec: dict, der: bytes) -> None:
+    def _rsa_fields(rec: dict[str, Any], der: bytes) -> None:
         try:
             bits, exponent = rsa_key_of(der)
         except RdpParseError:

@@ -52,7 +52,7 @@ class ServerSecurity(NamedTuple):
     certificates: list[bytes]   # X.509 DER blobs, in the order sent
 
 
-def parse_tpkt(buf: bytes, offset: int = 0) -> tuple[bytes, int] | None:
+def parse_tpkt(buf: bytes | bytearray, offset: int = 0) -> tuple[bytes, int] | None:
     """One TPKT frame's payload (the X.224 TPDU) and the offset after the frame."""
     if len(buf) - offset < TPKT_HEADER.size:
         return None
@@ -162,7 +162,8 @@ def gcc_blocks(user_data: bytes, key: bytes) -> list[tuple[int, bytes]]:
 
 
 def data_blocks(data: bytes) -> list[tuple[int, bytes]]:
-    blocks, pos = [], 0
+    blocks: list[tuple[int, bytes]] = []
+    pos = 0
     while pos + BLOCK_HEADER.size <= len(data):
         if len(blocks) >= C.MAX_BLOCKS:
             raise RdpParseError(f"more than {C.MAX_BLOCKS} GCC user data blocks")

@@ -17,21 +17,30 @@ Theory of operation (after Zeek's SOCKS analyzer and base/protocols/socks/main.z
 
 from __future__ import annotations
 
+from typing import Final
+
 from ..base import Analyzer, ConnContext
 from . import consts as C
 from .parse import (SocksParseError, check_v5_request, parse_userpass_reply,
                     parse_userpass_request, parse_v4_reply, parse_v4_request,
                     parse_v5_greeting, parse_v5_message, parse_v5_method)
 
-# Per-side states.
-(_START, _GREETING, _WAIT_METHOD, _AUTH, _REQUEST, _METHOD, _REPLY, _DONE) = range(8)
+# Per-side states (C constants once compiled).
+_START: Final = 0
+_GREETING: Final = 1
+_WAIT_METHOD: Final = 2
+_AUTH: Final = 3
+_REQUEST: Final = 4
+_METHOD: Final = 5
+_REPLY: Final = 6
+_DONE: Final = 7
 
 #: Bytes a side may send after its part of the handshake before the other side ends
 #: its part (a client's optimistic ClientHello): a TLS record's maximum; more is not a
 #: SOCKS client waiting for its proxy.
-MAX_EARLY_DATA = 16384
+MAX_EARLY_DATA: Final = 16384
 
-TUNNEL = "Tunnel::SOCKS"
+TUNNEL: Final = "Tunnel::SOCKS"
 
 
 class SocksAnalyzer(Analyzer):
@@ -41,8 +50,8 @@ class SocksAnalyzer(Analyzer):
 
     def __init__(self, ctx: ConnContext):
         super().__init__(ctx)
-        self.bufs = {True: bytearray(), False: bytearray()}
-        self.state = {True: _START, False: _START}
+        self.bufs: dict[bool, bytearray] = {True: bytearray(), False: bytearray()}
+        self.state: dict[bool, int] = {True: _START, False: _START}
         self.version: int | None = None
         self.method: int | None = None      # v5: the server's chosen auth method
         self.requested = False              # a request was seen (Zeek's tunnel register)
@@ -105,13 +114,9 @@ class SocksAnalyzer(Analyzer):
                 self.bufs[False].clear()
                 self.ctx.handoff(TUNNEL, orig, resp)
 
-    def _take(self, is_orig: bool, parsed) -> object | None:
-        """The message ``parsed`` returned, consumed from that side's buffer."""
-        if parsed is None:
-            return None
-        msg, end = parsed
+    def _consume(self, is_orig: bool, end: int) -> None:
+        """A message of that side, ``end`` bytes long, was parsed: drop it."""
         del self.bufs[is_orig][:end]
-        return msg
 
     def _step_orig(self) -> bool:
         buf, state = self.bufs[True], self.state[True]
@@ -124,8 +129,10 @@ class SocksAnalyzer(Analyzer):
             self.state[True] = state = _REQUEST if self.version == C.V4 else _GREETING
             self.state[False] = _REPLY if self.version == C.V4 else _METHOD
         if state == _GREETING:
-            if self._take(True, parse_v5_greeting(buf)) is None:
+            greeting = parse_v5_greeting(buf)
+            if greeting is None:
                 return False
+            self._consume(True, greeting[1])
             self.state[True] = _WAIT_METHOD
             return True
         if state == _WAIT_METHOD:
@@ -137,12 +144,16 @@ class SocksAnalyzer(Analyzer):
         if state == _AUTH:
             return self._auth_request(buf)
         if self.version == C.V4:
-            if self._take(True, parse_v4_request(buf)) is None:
+            request = parse_v4_request(buf)
+            if request is None:
                 return False
+            self._consume(True, request[1])
         else:
-            msg = self._take(True, parse_v5_message(buf))
-            if msg is None:
+            got = parse_v5_message(buf)
+            if got is None:
                 return False
+            msg, end = got
+            self._consume(True, end)
             check_v5_request(msg)
         self.requested = True
         self.state[True] = _DONE
@@ -156,9 +167,11 @@ class SocksAnalyzer(Analyzer):
             buf.clear()
             self.state[True] = _REQUEST
             return True
-        up = self._take(True, parse_userpass_request(buf))
-        if up is None:
+        got = parse_userpass_request(buf)
+        if got is None:
             return False
+        up, end = got
+        self._consume(True, end)
         if up.version != C.USERPASS_VERSION:
             self.ctx.weird("socks5_unsupported_authentication",
                            f"method {self.method}, version {up.version}")
@@ -170,24 +183,29 @@ class SocksAnalyzer(Analyzer):
         if not buf or state in (_START, _DONE):
             return False                        # the server never speaks first
         if state == _METHOD:
-            method = self._take(False, parse_v5_method(buf))
-            if method is None:
+            choice = parse_v5_method(buf)
+            if choice is None:
                 return False
+            method, end = choice
+            self._consume(False, end)
             self.method = method
             self.state[False] = _REPLY if method in (
                 C.AUTH_NONE, C.AUTH_NO_ACCEPTABLE) else _AUTH
             return True
         if state == _AUTH:
             if self.method == C.AUTH_USERPASS:
-                if self._take(False, parse_userpass_reply(buf)) is None:
+                status = parse_userpass_reply(buf)
+                if status is None:
                     return False
+                self._consume(False, status[1])
             else:
                 buf.clear()
             self.state[False] = _REPLY
             return True
-        parse = parse_v4_reply if self.version == C.V4 else parse_v5_message
-        if self._take(False, parse(buf)) is None:
+        reply = parse_v4_reply(buf) if self.version == C.V4 else parse_v5_message(buf)
+        if reply is None:
             return False
+        self._consume(False, reply[1])
         self.ctx.confirm("socks")
         self.state[False] = _DONE
         return True

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import struct
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from . import consts as C
 
@@ -21,12 +21,12 @@ class SocksParseError(ValueError):
 
 
 # SOCKS 4 request: VN, CD, DSTPORT, DSTIP; then USERID NUL (and 4a's host name NUL).
-V4_REQUEST = struct.Struct("!BBH4s")
+V4_REQUEST: Final = struct.Struct("!BBH4s")
 # SOCKS 4 reply: VN (0), CD (status), DSTPORT, DSTIP.
-V4_REPLY = struct.Struct("!BBH4s")
+V4_REPLY: Final = struct.Struct("!BBH4s")
 # RFC 1928 section 4/6: VER, CMD or REP, RSV, ATYP; the address and port follow.
-V5_HEADER = struct.Struct("!BBBB")
-_PORT = struct.Struct("!H")
+V5_HEADER: Final = struct.Struct("!BBBB")
+_PORT: Final = struct.Struct("!H")
 
 
 class V4Request(NamedTuple):
@@ -69,7 +69,7 @@ class UserPass(NamedTuple):
     password: bytes
 
 
-def _cstring(buf: bytes, offset: int, what: str) -> tuple[bytes, int] | None:
+def _cstring(buf: bytes | bytearray, offset: int, what: str) -> tuple[bytes, int] | None:
     """A NUL-terminated string of at most MAX_V4_STRING bytes."""
     end = buf.find(b"\x00", offset, offset + C.MAX_V4_STRING + 1)
     if end < 0:
@@ -79,7 +79,8 @@ def _cstring(buf: bytes, offset: int, what: str) -> tuple[bytes, int] | None:
     return bytes(buf[offset:end]), end + 1
 
 
-def parse_v4_request(buf: bytes, offset: int = 0) -> tuple[V4Request, int] | None:
+def parse_v4_request(buf: bytes | bytearray,
+                     offset: int = 0) -> tuple[V4Request, int] | None:
     """SOCKS 4 (and 4a) request, version byte included."""
     if len(buf) - offset < V4_REQUEST.size:
         return None
@@ -101,7 +102,7 @@ def parse_v4_request(buf: bytes, offset: int = 0) -> tuple[V4Request, int] | Non
     return V4Request(cd, port, str(ipaddress.IPv4Address(ip)), user, host), pos
 
 
-def parse_v4_reply(buf: bytes, offset: int = 0) -> tuple[V4Reply, int] | None:
+def parse_v4_reply(buf: bytes | bytearray, offset: int = 0) -> tuple[V4Reply, int] | None:
     """SOCKS 4 reply. Its VN is 0 by the protocol; some servers echo 4."""
     if len(buf) - offset < V4_REPLY.size:
         return None
@@ -111,7 +112,8 @@ def parse_v4_reply(buf: bytes, offset: int = 0) -> tuple[V4Reply, int] | None:
     return V4Reply(cd, port, str(ipaddress.IPv4Address(ip))), offset + V4_REPLY.size
 
 
-def parse_v5_greeting(buf: bytes, offset: int = 0) -> tuple[V5Greeting, int] | None:
+def parse_v5_greeting(buf: bytes | bytearray,
+                      offset: int = 0) -> tuple[V5Greeting, int] | None:
     """RFC 1928 section 3: VER, NMETHODS, METHODS."""
     if len(buf) - offset < 2:
         return None
@@ -123,7 +125,7 @@ def parse_v5_greeting(buf: bytes, offset: int = 0) -> tuple[V5Greeting, int] | N
     return V5Greeting(bytes(buf[offset + 2:end])), end
 
 
-def parse_v5_method(buf: bytes, offset: int = 0) -> tuple[int, int] | None:
+def parse_v5_method(buf: bytes | bytearray, offset: int = 0) -> tuple[int, int] | None:
     """RFC 1928 section 3: the server's VER, METHOD."""
     if len(buf) - offset < 2:
         return None
@@ -132,7 +134,8 @@ def parse_v5_method(buf: bytes, offset: int = 0) -> tuple[int, int] | None:
     return buf[offset + 1], offset + 2
 
 
-def parse_userpass_request(buf: bytes, offset: int = 0) -> tuple[UserPass, int] | None:
+def parse_userpass_request(buf: bytes | bytearray,
+                           offset: int = 0) -> tuple[UserPass, int] | None:
     """RFC 1929 section 2: VER (1), ULEN, UNAME, PLEN, PASSWD. Another VER is returned
     as is (the caller reports it): its layout is unknown, so nothing else is read."""
     if len(buf) - offset < 1:
@@ -153,14 +156,16 @@ def parse_userpass_request(buf: bytes, offset: int = 0) -> tuple[UserPass, int] 
     return UserPass(ver, bytes(buf[offset + 2:pos]), bytes(buf[pos + 1:end])), end
 
 
-def parse_userpass_reply(buf: bytes, offset: int = 0) -> tuple[tuple[int, int], int] | None:
+def parse_userpass_reply(buf: bytes | bytearray,
+                         offset: int = 0) -> tuple[tuple[int, int], int] | None:
     """RFC 1929 section 2: VER, STATUS (0 = success)."""
     if len(buf) - offset < 2:
         return None
     return (buf[offset], buf[offset + 1]), offset + 2
 
 
-def _v5_address(buf: bytes, pos: int, atyp: int) -> tuple[V5Address, int] | None:
+def _v5_address(buf: bytes | bytearray,
+                pos: int, atyp: int) -> tuple[V5Address, int] | None:
     if atyp == C.ATYP_IPV4:
         end = pos + 4
         if len(buf) < end + 2:
@@ -183,7 +188,8 @@ def _v5_address(buf: bytes, pos: int, atyp: int) -> tuple[V5Address, int] | None
     return V5Address(addr, name, _PORT.unpack_from(buf, end)[0]), end + 2
 
 
-def parse_v5_message(buf: bytes, offset: int = 0) -> tuple[V5Message, int] | None:
+def parse_v5_message(buf: bytes | bytearray,
+                     offset: int = 0) -> tuple[V5Message, int] | None:
     """RFC 1928 sections 4 and 6: a request or a reply (same layout)."""
     if len(buf) - offset < V5_HEADER.size:
         return None
@@ -214,10 +220,11 @@ def looks_like_socks(data: bytes, is_orig: bool) -> bool:
         return False
     try:
         if data[0] == C.V5:
-            got = parse_v5_greeting(data)
-            return got is not None and got[1] == len(data) and 0 < len(got[0].methods) \
-                and all(m <= 0x09 or 0x80 <= m <= 0xFE for m in got[0].methods)
-        got = parse_v4_request(data)
-        return got is not None and got[1] == len(data)
+            greeting = parse_v5_greeting(data)
+            return greeting is not None and greeting[1] == len(data) \
+                and 0 < len(greeting[0].methods) \
+                and all(m <= 0x09 or 0x80 <= m <= 0xFE for m in greeting[0].methods)
+        request = parse_v4_request(data)
+        return request is not None and request[1] == len(data)
     except SocksParseError:
         return False

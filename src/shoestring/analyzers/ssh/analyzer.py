@@ -16,14 +16,19 @@ Theory of operation (after Zeek's SSH analyzer and ssh/main.zeek):
 from __future__ import annotations
 
 import ipaddress
+from typing import Any, Final
 
 from ..base import Analyzer, ConnContext
 from . import consts as C
 from .parse import (
-    KexInit, NeedMore, ParseError, find_alg, find_bidirectional_alg, fingerprint, hassh,
-    kex_family, parse_host_key, parse_kexinit, parse_line, parse_packet, protocol_version)
+    KexInit, ParseError, find_alg, find_bidirectional_alg, fingerprint, hassh, kex_family,
+    parse_host_key, parse_kexinit, protocol_version, read_line, read_packet)
 
-_VERSION, _KEX, _ENCRYPTED, _DONE = range(4)
+# A side's parsing state (C constants once compiled).
+_VERSION: Final = 0
+_KEX: Final = 1
+_ENCRYPTED: Final = 2
+_DONE: Final = 3
 
 
 def _is_local(ctx: ConnContext, orig: bool) -> bool | None:
@@ -41,10 +46,8 @@ def _is_local(ctx: ConnContext, orig: bool) -> bool | None:
 class _Side:
     """One direction's parsing state."""
 
-    __slots__ = ("state", "buf", "pre_lines")
-
-    def __init__(self):
-        self.state = _VERSION
+    def __init__(self) -> None:
+        self.state: int = _VERSION
         self.buf = bytearray()
         self.pre_lines = 0
 
@@ -55,7 +58,7 @@ class SshAnalyzer(Analyzer):
     def __init__(self, ctx: ConnContext):
         super().__init__(ctx)
         self.sides = {True: _Side(), False: _Side()}
-        self.record: dict | None = None
+        self.record: dict[str, Any] | None = None
         self.logged = False
         self.had_gap = False
         self.confirmed = False
@@ -70,7 +73,7 @@ class SshAnalyzer(Analyzer):
 
     # -- the record ----------------------------------------------------------------
 
-    def _session(self, ts: float) -> dict:
+    def _session(self, ts: float) -> dict[str, Any]:
         if self.record is None:
             ctx = self.ctx
             direction = None
@@ -97,11 +100,12 @@ class SshAnalyzer(Analyzer):
             self._deliver(is_orig, data, ts)
         except Exception as exc:  # noqa: BLE001 - analyzers never raise
             self.ctx.weird("ssh_analyzer_error", repr(exc)[:200], ts)
-            self.sides[is_orig].state = _DONE
+            self._side_done(self.sides[is_orig])
 
     def gap(self, is_orig: bool, length: int, ts: float) -> None:
         # Zeek stops analysing both sides after a content gap.
         self.had_gap = True
+        self.wants_more = False             # the connection may take the fast path
 
     def finish(self, ts: float) -> None:
         # Zeek's finalize_ssh: a success was written already; otherwise write now.
@@ -121,22 +125,26 @@ class SshAnalyzer(Analyzer):
         buf = side.buf
         try:
             while side.state == _VERSION:
-                line, pos = parse_line(buf, pos)
-                if not self._version_line(is_orig, bytes(line), side, ts):
+                got = read_line(buf, pos)
+                if got is None:
+                    break                   # the rest of the line is still to come
+                line, pos = got
+                if not self._version_line(is_orig, line, side, ts):
                     side.buf = bytearray()
                     return
             while side.state == _KEX:
-                msg_type, payload, pos = parse_packet(buf, pos)
+                packet = read_packet(buf, pos)
+                if packet is None:
+                    break                   # the rest of the packet is still to come
+                msg_type, payload, pos = packet
                 self._kex_message(is_orig, msg_type, payload, ts)
                 if msg_type == C.MSG_NEWKEYS:
                     side.state = _ENCRYPTED
                     self._confirm()
-        except NeedMore:
-            pass
         except ParseError as exc:
             name = C.WEIRD_MALFORMED_VERSION if side.state == _VERSION else C.WEIRD_BAD_PACKET
             self.ctx.weird(name, str(exc), ts)
-            side.state = _DONE
+            self._side_done(side)
             side.buf = bytearray()
             return
         rest = len(buf) - pos
@@ -155,7 +163,7 @@ class SshAnalyzer(Analyzer):
             side.pre_lines += 1
             if is_orig or side.pre_lines > C.MAX_PRE_BANNER_LINES:
                 self.ctx.weird(C.WEIRD_MALFORMED_IDENT, None, ts)
-                side.state = _DONE
+                self._side_done(side)
                 if not self.confirmed:
                     self.ctx.violation("malformed ssh identification")
                 return False
@@ -167,9 +175,18 @@ class SshAnalyzer(Analyzer):
         if v is not None:
             rec["version"] = v
         # SSH-1 key exchange is not parsed: only its identification lines are logged.
-        side.state = _KEX if not version.startswith("SSH-1.") or version.startswith(
-            "SSH-1.99") else _DONE
-        return side.state == _KEX
+        if version.startswith("SSH-1.") and not version.startswith("SSH-1.99"):
+            self._side_done(side)
+            return False
+        side.state = _KEX
+        return True
+
+    def _side_done(self, side: _Side) -> None:
+        """Nothing more to parse on this side; when both are done no payload is needed
+        (finish still writes the record), so the connection may take the fast path."""
+        side.state = _DONE
+        if self.sides[True].state == _DONE and self.sides[False].state == _DONE:
+            self.wants_more = False
 
     def _confirm(self) -> None:
         if not self.confirmed:
@@ -220,7 +237,8 @@ class SshAnalyzer(Analyzer):
     # -- encrypted phase: Zeek's SSH_Analyzer::ProcessEncrypted, per segment --------
 
     def _encrypted(self, is_orig: bool, length: int) -> None:
-        if self.auth_decision_made or self.record is None or self.record["version"] != 2:
+        rec = self.record
+        if self.auth_decision_made or rec is None or rec["version"] != 2:
             return
         if is_orig:
             self.saw_encrypted_client_data = True
@@ -232,7 +250,7 @@ class SshAnalyzer(Analyzer):
             return
         if not self.userauth_failure_size and length + 16 == self.service_accept_size:
             self.auth_decision_made = True
-            self._auth_attempted(True)
+            self._auth_attempted(rec, True)
             return
         if not self.userauth_failure_size:
             # Much bigger than SERVICE_ACCEPT: a pre-auth banner, skipped once.
@@ -242,15 +260,14 @@ class SshAnalyzer(Analyzer):
             self.userauth_failure_size = length
             return
         if length == self.userauth_failure_size:
-            self._auth_attempted(False)
+            self._auth_attempted(rec, False)
             return
         if length - self.service_accept_size == -16:
             self.auth_decision_made = True
-            self._auth_attempted(True)
+            self._auth_attempted(rec, True)
 
-    def _auth_attempted(self, authenticated: bool) -> None:
-        """Zeek's ssh_auth_attempted handlers."""
-        rec = self.record
+    def _auth_attempted(self, rec: dict[str, Any], authenticated: bool) -> None:
+        """Zeek's ssh_auth_attempted handlers (``rec``: the record, which exists by now)."""
         if rec["auth_success"]:
             return
         if rec["compression_alg"] in C.COMPRESSION_ALGORITHMS:
@@ -260,4 +277,4 @@ class SshAnalyzer(Analyzer):
         if authenticated:
             self._write()
             for side in self.sides.values():     # Zeek detaches the analyzer here
-                side.state = _DONE
+                self._side_done(side)

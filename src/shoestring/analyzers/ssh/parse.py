@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import struct
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from . import consts as C
 
@@ -24,8 +24,8 @@ class NeedMore(Exception):
 
 
 # RFC 4253 section 6: uint32 packet_length, byte padding_length.
-PACKET_HEADER = struct.Struct("!IB")
-_U32 = struct.Struct("!I")
+PACKET_HEADER: Final = struct.Struct("!IB")
+_U32: Final = struct.Struct("!I")
 
 
 class KexInit(NamedTuple):
@@ -44,24 +44,43 @@ class KexInit(NamedTuple):
     first_kex_follows: bool
 
 
-def parse_line(buf: bytes, offset: int) -> tuple[bytes, int]:
+def parse_line(buf: bytes | bytearray, offset: int) -> tuple[bytes, int]:
     """One identification line without its CR LF, and the offset after it."""
+    got = read_line(buf, offset)
+    if got is None:
+        raise NeedMore
+    return got
+
+
+def read_line(buf: bytes | bytearray, offset: int) -> tuple[bytes, int] | None:
+    """parse_line, with None for "incomplete" instead of NeedMore: the analyzer's loop
+    ends on it every segment, and a raise costs more than the parse once compiled."""
     end = buf.find(b"\n", offset, offset + C.MAX_BANNER_LINE + 1)
     if end < 0:
         if len(buf) - offset > C.MAX_BANNER_LINE:
             raise ParseError(f"identification line longer than {C.MAX_BANNER_LINE} bytes")
-        raise NeedMore
-    line = buf[offset:end]
+        return None
+    line = bytes(buf[offset:end])
     if line.endswith(b"\r"):
         line = line[:-1]
     return line, end + 1
 
 
-def parse_packet(buf: bytes, offset: int) -> tuple[int, bytes, int]:
+def parse_packet(buf: bytes | bytearray, offset: int) -> tuple[int, bytes, int]:
     """A cleartext binary packet (RFC 4253 section 6): (msg type, payload after the
     type byte, next offset). NeedMore if incomplete; ParseError if the lengths lie."""
-    if len(buf) - offset < PACKET_HEADER.size:
+    got = read_packet(buf, offset)
+    if got is None:
         raise NeedMore
+    return got
+
+
+def read_packet(buf: bytes | bytearray, offset: int) -> tuple[int, bytes, int] | None:
+    """parse_packet, with None for "incomplete" instead of NeedMore (see read_line)."""
+    if len(buf) - offset < PACKET_HEADER.size:
+        return None
+    length: int
+    padding: int
     length, padding = PACKET_HEADER.unpack_from(buf, offset)
     if length > C.MAX_PACKET_LEN:
         raise ParseError(f"packet length {length} over {C.MAX_PACKET_LEN}")
@@ -69,8 +88,8 @@ def parse_packet(buf: bytes, offset: int) -> tuple[int, bytes, int]:
         raise ParseError(f"packet length {length} leaves no room for padding {padding}")
     end = offset + 4 + length
     if len(buf) < end:
-        raise NeedMore
-    body = buf[offset + 5:end - padding]
+        return None
+    body = bytes(buf[offset + 5:end - padding])
     return body[0], body[1:], end
 
 
@@ -96,13 +115,14 @@ def parse_kexinit(payload: bytes) -> KexInit:
     if len(payload) < 16:
         raise ParseError("KEXINIT shorter than its cookie")
     pos = 16
-    raws = []
+    raws: list[bytes] = []
     for _ in range(10):
         raw, pos = parse_string(payload, pos)
         raws.append(raw)
     follows = bool(payload[pos]) if pos < len(payload) else False
     lists = [name_list(r) for r in raws[:8]]
-    return KexInit(payload[:16], *lists, tuple(raws), follows)
+    return KexInit(payload[:16], lists[0], lists[1], lists[2], lists[3], lists[4], lists[5],
+                   lists[6], lists[7], tuple(raws), follows)
 
 
 def parse_host_key(payload: bytes) -> bytes:
@@ -129,10 +149,11 @@ def find_alg(client: list[str], server: list[str]) -> str:
     return "Algorithm negotiation failed"
 
 
-def find_bidirectional_alg(c2s: tuple[list, list], s2c: tuple[list, list]) -> str:
+def find_bidirectional_alg(c2s: tuple[list[str], list[str]],
+                           s2c: tuple[list[str], list[str]]) -> str:
     """Zeek's find_bidirectional_alg over (client list, server list) per direction."""
-    to_server = find_alg(*c2s)
-    to_client = find_alg(*s2c)
+    to_server = find_alg(c2s[0], c2s[1])
+    to_client = find_alg(s2c[0], s2c[1])
     return to_server if to_server == to_client else \
         f"To server: {to_server}, to client: {to_client}"
 
@@ -147,7 +168,7 @@ def hassh(kexinit: KexInit, server: bool) -> str:
 def hassh_algorithms(kexinit: KexInit, server: bool) -> str:
     r = kexinit.raw_lists
     parts = (r[0], r[3], r[5], r[7]) if server else (r[0], r[2], r[4], r[6])
-    return ";".join(p.decode("utf-8", "surrogateescape") for p in parts)
+    return ";".join([p.decode("utf-8", "surrogateescape") for p in parts])
 
 
 def fingerprint(host_key: bytes) -> str:
@@ -162,20 +183,21 @@ def protocol_version(client: str | None, server: str | None) -> int | None:
     identification lines are known."""
     if client is None or server is None or len(client) <= 4 or len(server) <= 4:
         return None
-
-    def is_199(v: str) -> bool:
-        return len(v) > 7 and v[6] == "9" and v[7] == "9"
-
     c, s = client[4], server[4]
     if c == "1" and s == "2":
-        return 2 if is_199(client) else 0
+        return 2 if _is_199(client) else 0
     if c == "2" and s == "1":
-        return 2 if is_199(server) else 0
+        return 2 if _is_199(server) else 0
     if c == "1" and s == "1":
-        return 2 if is_199(server) and is_199(client) else 1
+        return 2 if _is_199(server) and _is_199(client) else 1
     if c == "2" and s == "2":
         return 2
     return None
+
+
+def _is_199(v: str) -> bool:
+    """An "SSH-1.99-" identification: a server (or client) speaking both versions."""
+    return len(v) > 7 and v[6] == "9" and v[7] == "9"
 
 
 def looks_like_ssh(payload: bytes, is_orig: bool) -> bool:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from . import consts as C
 
@@ -13,11 +14,11 @@ class XmppParseError(ValueError):
 
 
 # Zeek's XML_NAME: an optional "/", then letters, digits, "?" and ":".
-_NAME = re.compile(rb"/?[?:A-Za-z0-9]+")
-_SIGNATURE = re.compile(rb"^(<\?xml[^?>]*\?>)?[\n\r ]*<stream:stream [^>]*xmlns=['\"]jabber:")
+_NAME: Final = re.compile(rb"/?[?:A-Za-z0-9]+")
+_SIGNATURE: Final = re.compile(rb"^(<\?xml[^?>]*\?>)?[\n\r ]*<stream:stream [^>]*xmlns=['\"]jabber:")
 
 
-def parse_tag(buf: bytes, offset: int = 0) -> tuple[str | None, int] | None:
+def parse_tag(buf: bytes | bytearray, offset: int = 0) -> tuple[str | None, int] | None:
     """The next complete tag at or after ``offset`` (text before it is skipped): its name
     ("stream:stream", "/starttls", None when it has none) and the offset after its ">".
     None while no tag is complete; a tag open for more than MAX_TAG bytes raises."""
