@@ -31,6 +31,16 @@ COMPILED = [
     "src/shoestring/analyzers/dns/analyzer.py",
     "src/shoestring/analyzers/dns/parse.py",
     "src/shoestring/analyzers/dns/rdata.py",
+    "src/shoestring/analyzers/files/file.py",
+    "src/shoestring/analyzers/files/magic.py",
+    "src/shoestring/analyzers/http/analyzer.py",
+    "src/shoestring/analyzers/http/entities.py",
+    "src/shoestring/analyzers/http/parse.py",
+    "src/shoestring/analyzers/http/lines.py",
+    "src/shoestring/analyzers/http/multipart.py",
+    "src/shoestring/analyzers/http/decode.py",
+    "src/shoestring/analyzers/http/errors.py",
+    "src/shoestring/analyzers/http/consts.py",
 ]
 
 

@@ -11,9 +11,10 @@ Zeek's POSIX classes are spelled out: [:space:] = \\t\\n\\v\\f\\r and space,
 from __future__ import annotations
 
 import re
+from typing import Final
 
 #: Bytes of a file's beginning that sniffing looks at (Zeek's default_file_bof_buffer_size).
-BOF_SIZE = 4096
+BOF_SIZE: Final = 4096
 
 _WS = rb"[\r\n \t]"                       # [\x0d\x0a[:blank:]]
 _LEAD = rb"(?:\xef\xbb\xbf)?(?:" + _WS + rb"*(?:<!--.*?-->)?" + _WS + rb"*)*"
