@@ -57,6 +57,16 @@ COMPILED = [
     "src/shoestring/analyzers/rdp/parse.py",
     "src/shoestring/analyzers/socks/analyzer.py",
     "src/shoestring/analyzers/socks/parse.py",
+    "src/shoestring/analyzers/files/file.py",
+    "src/shoestring/analyzers/files/magic.py",
+    "src/shoestring/analyzers/http/analyzer.py",
+    "src/shoestring/analyzers/http/entities.py",
+    "src/shoestring/analyzers/http/parse.py",
+    "src/shoestring/analyzers/http/lines.py",
+    "src/shoestring/analyzers/http/multipart.py",
+    "src/shoestring/analyzers/http/decode.py",
+    "src/shoestring/analyzers/http/errors.py",
+    "src/shoestring/analyzers/http/consts.py",
 ]
 
 

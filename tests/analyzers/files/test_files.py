@@ -130,3 +130,22 @@ def test_one_record_per_connection():
     f.add_conn(FakeContext(uid="C1").id_fields())
     f.end()
     assert [r["uid"] for r in f.records()] == ["C1", "C2"]
+
+
+def test_leading_blanks_do_not_backtrack_exponentially():
+    # The markup signatures skip blanks and comments before the first tag; written with
+    # nested stars, a run of 20 blanks before a non-markup byte took minutes per file.
+    # These finish at once and name the same types as before.
+    assert sniff(b" " * BOF_SIZE) == "text/plain"
+    assert sniff(b"\r\n" * 40 + b"{\"a\": 1}") == "text/json"
+    assert sniff(b" \n" * 100 + b"<!-- c --> \n<html>") == "text/html"
+    assert sniff(b"\t" * 64 + b"<?xml version='1.0'?>\n<!-- c -->\n<rss>") == "text/rss"
+
+
+def test_sniff_prefers_the_strongest_then_the_earliest_signature():
+    # sniff tries the rows strongest first and stops at the first match: a shell script
+    # matches text/plain (-20) too, its 250 wins; "MZ" text matches text/plain and
+    # x-dosexec (51); a tar header's 100 beats text/plain on the same bytes.
+    assert sniff(b"#!/bin/sh\necho hello world\n") == "text/x-shellscript"
+    assert sniff(b"MZ this is really a text file") == "application/x-dosexec"
+    assert sniff(b"<<<<<<<<<<<<") == "text/plain"

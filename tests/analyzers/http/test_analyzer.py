@@ -9,6 +9,7 @@ import hashlib
 import zlib
 
 from shoestring.analyzers.http import SPEC, HttpAnalyzer, looks_like_http
+from shoestring.analyzers.http import analyzer as http_analyzer
 from tests.fakes import FakeContext
 
 
@@ -79,7 +80,7 @@ def test_basic_auth_username_but_never_password_by_default():
 
 
 def test_password_only_when_configured(monkeypatch):
-    monkeypatch.setattr(HttpAnalyzer, "capture_password", True)
+    monkeypatch.setattr(http_analyzer, "CAPTURE_PASSWORD", True)
     cred = base64.b64encode(b"alice:s3cret")
     ctx = run([(True, b"GET / HTTP/1.1\r\nAuthorization: Basic " + cred + b"\r\n\r\n"),
                (False, b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")])

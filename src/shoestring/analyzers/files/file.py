@@ -11,13 +11,17 @@ running hash states, and at most REASSEMBLY_MAX bytes of out-of-order ranges.
 from __future__ import annotations
 
 import hashlib
-from typing import Callable
+from typing import Any, Callable, Final
 
 from .magic import BOF_SIZE, sniff
 
 #: Out-of-order bytes held per file while waiting for the hole before them to fill
 #: (Zeek's file_reassembly_buffer_size, 512 KiB); beyond it bytes count as overflow.
-REASSEMBLY_MAX = 512 * 1024
+REASSEMBLY_MAX: Final = 512 * 1024
+
+#: What callers hand in: HTTP passes bytes, SMTP's MIME decoder bytearrays (compiled
+#: code checks argument types, so both must be declared).
+Buffer = bytes | bytearray
 
 
 class FileTransfer:
@@ -50,10 +54,11 @@ class FileTransfer:
         self._bof = bytearray()
         self._sniffed = False
         self._next = 0                       # end of the contiguous stream delivered
-        self._ooo: dict[int, bytes] = {}     # offset -> bytes beyond a hole
+        self._ooo: dict[int, Buffer] = {}     # offset -> bytes beyond a hole
         self._ooo_bytes = 0
         self._max_end = 0
-        self._hashes = (hashlib.md5(), hashlib.sha1(), hashlib.sha256())
+        # hashlib's objects are opaque to the type checker (and to mypyc): Any.
+        self._hashes: tuple[Any, Any, Any] = (hashlib.md5(), hashlib.sha1(), hashlib.sha256())
         self._hash_ok = True
         self.ended = False
 
@@ -62,7 +67,7 @@ class FileTransfer:
             self.conns.append(id_fields)
 
     # --- input ------------------------------------------------------------------------
-    def data(self, data: bytes, ts: float, offset: int | None = None) -> None:
+    def data(self, data: Buffer, ts: float, offset: int | None = None) -> None:
         """Bytes of the file at ``offset`` (default: right after the previous bytes)."""
         if self.ended or not data:
             return
@@ -104,7 +109,7 @@ class FileTransfer:
         if total > 0:
             self.total_bytes = total
 
-    def _in_order(self, data: bytes) -> None:
+    def _in_order(self, data: Buffer) -> None:
         if self._hash_ok:
             md5, sha1, sha256 = self._hashes   # unrolled: this runs for each body segment
             md5.update(data)
@@ -157,7 +162,7 @@ class FileTransfer:
         md5 = sha1 = sha256 = None
         if self._hash_ok and self.ended and self.missing_bytes == 0 and self.seen_bytes:
             md5, sha1, sha256 = (h.hexdigest() for h in self._hashes)
-        base = {
+        base: dict[str, Any] = {
             "ts": self.ts, "fuid": self.fuid, "source": self.source, "depth": self.depth,
             # Zeek lists the file analyzers attached by scripts; with its default
             # scripts that is none, and the corpus expects the empty set.

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import binascii
 from collections import deque
+from typing import Any
 
 from ..base import Analyzer, ConnContext
 from . import consts
@@ -30,8 +31,14 @@ from .parse import (BAD_LINE, BODY, BODY_GAP, BODY_NOT_EXPECTED, DONE, HEADER, H
                     S_TUNNEL, WEIRD, ConnFlags, HttpStream)
 
 
-def _new_record(ctx: ConnContext, ts: float, depth: int) -> dict:
-    rec = {"ts": ts}
+#: Log Basic-auth passwords (Zeek's HTTP::default_capture_password). Never by default.
+#: A module setting read when an analyzer is created (a compiled class's attributes
+#: cannot be changed from outside): set ``analyzer.CAPTURE_PASSWORD = True`` to log them.
+CAPTURE_PASSWORD = False
+
+
+def _new_record(ctx: ConnContext, ts: float, depth: int) -> dict[str, Any]:
+    rec: dict[str, Any] = {"ts": ts}
     rec.update(ctx.id_fields())
     rec.update({
         "trans_depth": depth, "method": None, "host": None, "uri": None, "referrer": None,
@@ -56,17 +63,16 @@ class HttpAnalyzer(BodyFiles, Analyzer):
     """http.log and files.log for one TCP connection."""
 
     service = "http"
-    #: Log Basic-auth passwords (Zeek's HTTP::default_capture_password). Never by default.
-    capture_password = False
 
     def __init__(self, ctx: ConnContext):
         super().__init__(ctx)
+        self.capture_password = CAPTURE_PASSWORD
         self.flags = ConnFlags()
-        self.streams = (HttpStream(False, self.flags), HttpStream(True, self.flags))
-        self.pending: dict[int, dict] = {}
+        self.streams = [HttpStream(False, self.flags), HttpStream(True, self.flags)]
+        self.pending: dict[int, dict[str, Any]] = {}
         self.cur_req = self.cur_resp = self.depth = 0
-        self.cur: dict | None = None
-        self.unanswered: deque = deque()
+        self.cur: dict[str, Any] | None = None
+        self.unanswered: deque[bytes] = deque()
         self.confirmed = False
         self.dead = False
         self.connect_request = False
@@ -75,15 +81,9 @@ class HttpAnalyzer(BodyFiles, Analyzer):
         self.upgrade = False
         self.upgrade_proto = False
         self.eof_seen = [False, False]
-        self.filename = [None, None]    # current entity's filename, per direction
-        self.files: list = [None, None]  # the open body file per direction
-        self.file_off = [0, 0]
-        self.file_txn = [None, None]
-        self.range_offset = [None, None]
         self.stopped = [False, False]
-        self.open_206: list = []        # (handle, FileTransfer) left open by 206 replies
-        self.ctype: list = [None, None]  # Content-Type of the current message per direction
-        self.mp: list = [None, None]     # multipart splitter of the current body
+        # Content-Type of the current message per direction
+        self.ctype: list[bytes | None] = [None, None]
 
     # --- the contract ---------------------------------------------------------------
     def script_weird(self, name: str, addl: str | None, ts: float) -> None:
@@ -150,7 +150,7 @@ class HttpAnalyzer(BodyFiles, Analyzer):
             ev = p.next_event()
             if ev is NEED_DATA:
                 return
-            kind = ev[0]
+            kind: int = ev[0]
             if kind == BODY:
                 self._body(is_orig, ev[1], ts)
             elif kind == HEADER:
@@ -179,7 +179,7 @@ class HttpAnalyzer(BodyFiles, Analyzer):
             self.ctx.confirm("http")
 
     # --- Zeek's set_state / new_http_session ---------------------------------------
-    def _state(self, is_orig: bool, ts: float) -> dict:
+    def _state(self, is_orig: bool, ts: float) -> dict[str, Any]:
         idx = self.cur_req if is_orig else self.cur_resp
         rec = self.pending.get(idx)
         if rec is None:
@@ -188,9 +188,11 @@ class HttpAnalyzer(BodyFiles, Analyzer):
         self.cur = rec
         return rec
 
-    def _request(self, method: bytes, uri: bytes, version, ts: float) -> None:
+    def _request(self, method: bytes, uri: bytes, version: tuple[int, int] | None,
+                 ts: float) -> None:
         self.num_requests += 1
-        if self.streams[True].version is not None and self.streams[True].version >= (1, 1):
+        req_version = self.streams[True].version
+        if req_version is not None and req_version >= (1, 1):
             self.keep_alive = True
         if not self.keep_alive and self.num_requests > 1:
             self.ctx.weird("unexpected_multiple_HTTP_requests", None, ts)
@@ -228,7 +230,8 @@ class HttpAnalyzer(BodyFiles, Analyzer):
             reply.switch_http09()
             self._drain(False, ts)
 
-    def _reply(self, version, code: int, reason: bytes | None, ts: float) -> None:
+    def _reply(self, version: tuple[int, int] | None, code: int, reason: bytes | None,
+               ts: float) -> None:
         p = self.streams[False]
         if self.unanswered:
             self._confirm()
@@ -300,7 +303,7 @@ class HttpAnalyzer(BodyFiles, Analyzer):
                     break
                 at = low.find(key, at + 1)
 
-    def _basic_auth(self, rec: dict, value: str) -> None:
+    def _basic_auth(self, rec: dict[str, Any], value: str) -> None:
         if value[:6].lower() != "basic ":
             return
         b64 = value[6:].lstrip(" \t").encode("latin-1", "replace")
@@ -350,7 +353,7 @@ class HttpAnalyzer(BodyFiles, Analyzer):
         payload). A CR that ended the last header line at a segment's end leaves its LF
         to skip: that LF is still HTTP's, not the tunnel's."""
         data = bytes(p.buf)
-        if data[:1] == b"\n" and getattr(p, "_skip_lf", False):
+        if data[:1] == b"\n" and p._skip_lf:
             data = data[1:]
         return data
 

@@ -26,7 +26,7 @@ class Decoder:
         self.failed = False
         self.capped = False
 
-    def feed(self, data: bytes, out: list, weirds: list) -> None:
+    def feed(self, data: bytes, out: list[bytes], weirds: list[str]) -> None:
         if self.failed or self.capped:
             return
         try:

@@ -4,11 +4,15 @@ into the http.log record as Zeek's base/protocols/http/entities.zeek does."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from ..base import Analyzer, ConnContext
 from ..files import FileTransfer, emit_file, new_file
 from . import consts
 from .lines import as_text as _s
 from .lines import unescape_uri
-from .multipart import PART, PART_DATA
+from .multipart import PART, PART_DATA, Multipart
+from .parse import HttpStream
 
 
 def filename_from_disposition(value: str) -> str:
@@ -43,14 +47,46 @@ class _Files:
     """Run-wide table of files that outlive one connection: byte ranges (206 replies)
     of one URL fetched over several connections are one file, as in Zeek."""
 
-    def __init__(self):
-        self.by_handle: dict = {}       # handle -> [FileTransfer, set(uids still open)]
+    def __init__(self) -> None:
+        # handle -> [FileTransfer, set(uids still open)]
+        self.by_handle: dict[tuple, list[Any]] = {}
 
 
+def _file_table(ctx: ConnContext) -> dict[tuple, list[Any]]:
+    table = ctx.shared("http.files", _Files)
+    if not isinstance(table, _Files):
+        raise TypeError("http.files is not a file table")
+    return table.by_handle
 
-class BodyFiles:
-    """Mixin of HttpAnalyzer: what happens to body bytes (it holds the state it uses)."""
 
+class BodyFiles(Analyzer):
+    """Base of HttpAnalyzer: what happens to body bytes, with the per-direction state it
+    uses (lists indexed by is_orig). A base class rather than a mixin: mypyc's native
+    classes allow single inheritance only, and attributes declared here are slots."""
+
+    #: The two parsers (index: is_orig); HttpAnalyzer sets them.
+    streams: list[HttpStream]
+
+    def __init__(self, ctx: ConnContext) -> None:
+        super().__init__(ctx)
+        self.filename: list[str | None] = [None, None]  # current entity's filename
+        self.files: list[FileTransfer | None] = [None, None]  # the open body file
+        self.file_off = [0, 0]
+        self.file_txn: list[dict[str, Any] | None] = [None, None]
+        self.range_offset: list[int | None] = [None, None]
+        # (handle, FileTransfer) left open by 206 replies
+        self.open_206: list[tuple[tuple, FileTransfer]] = []
+        self.mp: list[Multipart | None] = [None, None]  # multipart splitter of the body
+
+    # --- what HttpAnalyzer provides -----------------------------------------------------
+    def _state(self, is_orig: bool, ts: float) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _header(self, is_orig: bool, name: bytes, value: bytes, ts: float,
+                part: bool = False) -> None:
+        raise NotImplementedError
+
+    # --- body bytes ---------------------------------------------------------------------
     def _body(self, is_orig: bool, data: bytes, ts: float) -> None:
         mp = self.mp[is_orig]
         if mp is not None:
@@ -66,7 +102,7 @@ class BodyFiles:
         if f.ended:
             self._file_complete(is_orig, f)
 
-    def _parts(self, is_orig: bool, events: list, ts: float) -> None:
+    def _parts(self, is_orig: bool, events: list[tuple], ts: float) -> None:
         """Each part of a multipart body is a file of its own (a MIME entity in Zeek)."""
         for ev in events:
             if ev[0] == PART_DATA:
@@ -83,17 +119,15 @@ class BodyFiles:
     def _open_file(self, is_orig: bool, ts: float) -> FileTransfer:
         rec = self._state(is_orig, ts)
         p = self.streams[is_orig]
-        handle = None
+        handle: tuple | None = None
         if not is_orig and p.code == 206:
             if rec.get("_range"):
                 handle = ("range", self.ctx.orig_h, rec["host"], rec["uri"])
             else:
                 handle = ("conn", self.ctx.uid, rec["trans_depth"])
-        f = None
-        table = None
+        f: FileTransfer | None = None
         if handle is not None:
-            table = self.ctx.shared("http.files", _Files).by_handle
-            entry = table.get(handle)
+            entry = _file_table(self.ctx).get(handle)
             if entry is not None and not entry[0].ended:
                 f = entry[0]
                 f.add_conn(self.ctx.id_fields())
@@ -101,7 +135,7 @@ class BodyFiles:
         if f is None:
             f = new_file(self.ctx, "HTTP", is_orig, ts, filename=self.filename[is_orig])
             if handle is not None:
-                table[handle] = [f, {self.ctx.uid}]
+                _file_table(self.ctx)[handle] = [f, {self.ctx.uid}]
         if handle is not None:
             self.open_206.append((handle, f))
         size = p.instance_length if p.range_first is not None else p.content_length
@@ -113,7 +147,7 @@ class BodyFiles:
         self._file_over_conn(rec, f, is_orig)
         return f
 
-    def _file_over_conn(self, rec: dict, f: FileTransfer, is_orig: bool) -> None:
+    def _file_over_conn(self, rec: dict[str, Any], f: FileTransfer, is_orig: bool) -> None:
         side = "orig" if is_orig else "resp"
         fuids = rec[f"{side}_fuids"]
         if fuids is not None and len(fuids) >= consts.MAX_FILES:
@@ -123,7 +157,7 @@ class BodyFiles:
             rec[f"{side}_filenames"] = (rec[f"{side}_filenames"] or []) + [f.filename]
         key = f"{side}_mime_types"
 
-        def on_mime(mime: str, rec=rec, key=key) -> None:
+        def on_mime(mime: str) -> None:
             mimes = rec[key]
             if mimes is None or len(mimes) < consts.MAX_FILES:
                 rec[key] = (mimes or []) + [mime]
@@ -137,8 +171,7 @@ class BodyFiles:
         for handle, g in list(self.open_206):
             if g is f:
                 self.open_206.remove((handle, g))
-                table = self.ctx.shared("http.files", _Files).by_handle
-                table.pop(handle, None)
+                _file_table(self.ctx).pop(handle, None)
 
     def _close_file(self, is_orig: bool, ts: float) -> None:
         f = self.files[is_orig]
@@ -155,7 +188,7 @@ class BodyFiles:
         """This connection is over; a 206 file nobody else still fetches times out."""
         if not self.open_206:
             return
-        table = self.ctx.shared("http.files", _Files).by_handle
+        table = _file_table(self.ctx)
         for handle, f in self.open_206:
             entry = table.get(handle)
             if entry is None or f.ended:
@@ -165,4 +198,3 @@ class BodyFiles:
                 table.pop(handle, None)
                 emit_file(self.ctx, f, timedout=True)
         self.open_206 = []
-

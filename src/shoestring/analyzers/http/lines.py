@@ -8,20 +8,31 @@ after it, a missing version means HTTP/0.9) so that logs match Zeek field for fi
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from .errors import HTTPParseError
+
+#: (weird name, addl) anomalies found while reading a line.
+Weirds = list[tuple[str, str | None]]
 
 # RFC 7230 tchar: printable ASCII minus separators (Zeek's is_HTTP_token_char).
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]*")
 # RFC 3986 reserved + unreserved characters, plus '%' (Zeek's end-of-URI scan).
 _URI = re.compile(rb"[A-Za-z0-9:/?#\[\]@!$&'()*+,;=\-_.~%]*")
-_WS = b" \t"
-_HTTP = b"HTTP/"
+_WS: Final = b" \t"
+_HTTP: Final = b"HTTP/"
 
 
 def as_text(b: bytes) -> str:
     """Bytes from the wire as a log string (undecodable bytes kept, escaped by writers)."""
     return b.decode("utf-8", "surrogateescape")
+
+
+def _match_end(rx: re.Pattern[bytes], data: bytes) -> int:
+    """End of ``rx``'s match at the start of ``data`` (the patterns here match "" at
+    least, so no match cannot happen; 0 keeps the checker and mypyc exact)."""
+    m = rx.match(data)
+    return m.end() if m is not None else 0
 
 
 def _skip_ws(line: bytes, i: int) -> int:
@@ -38,7 +49,7 @@ def parse_version(raw: bytes) -> tuple[int, int] | None:
     return None
 
 
-def _find_version(rest: bytes, start: int, weirds: list) -> tuple[int, int]:
+def _find_version(rest: bytes, start: int, weirds: Weirds) -> tuple[int, int]:
     """Zeek's scan for the version: the first "HTTP/" at or after ``start`` once
     whitespace is skipped. Returns (end_of_uri, version_start) with version_start ==
     len(rest) when there is none."""
@@ -56,7 +67,7 @@ def _find_version(rest: bytes, start: int, weirds: list) -> tuple[int, int]:
     return i, n
 
 
-def parse_request_line(line: bytes):
+def parse_request_line(line: bytes) -> tuple[bytes, bytes, tuple[int, int] | None, Weirds]:
     """One request line -> (method, raw_uri, version, weirds).
 
     ``version`` is (major, minor), (0, 9) when the line names none, or None when the
@@ -65,8 +76,8 @@ def parse_request_line(line: bytes):
     request; its ``version`` attribute carries a version already read, as Zeek records
     it before giving up.
     """
-    weirds: list = []
-    end_of_method = _TOKEN.match(line).end()    # type: ignore[union-attr]  # matches "" at least
+    weirds: Weirds = []
+    end_of_method = _match_end(_TOKEN, line)
     if end_of_method == 0:
         if len(line) >= 9 and line[-9:-3].lower() == b" http/":
             raise HTTPParseError("bad_HTTP_request_with_version")
@@ -75,7 +86,7 @@ def parse_request_line(line: bytes):
     if start == end_of_method:
         raise HTTPParseError("bad_HTTP_request")
     rest = line[start:]
-    end_of_uri = _URI.match(rest).end()    # type: ignore[union-attr]  # matches "" at least
+    end_of_uri = _match_end(_URI, rest)
     if end_of_uri >= len(rest):
         if rest.startswith(_HTTP):
             weirds.append(("missing_HTTP_uri", None))
@@ -100,11 +111,11 @@ def parse_request_line(line: bytes):
     return line[:end_of_method], uri, version, weirds
 
 
-def parse_status_line(line: bytes):
+def parse_status_line(line: bytes) -> tuple[tuple[int, int] | None, int, bytes | None, Weirds]:
     """One status line -> (version, code, reason, weirds); reason is None when absent.
 
     Raises HTTPParseError when the line is not a status line (no "HTTP/", no code)."""
-    weirds: list = []
+    weirds: Weirds = []
     if line.startswith(_HTTP):
         rest = 5
     elif line[:5].upper() == _HTTP:
@@ -135,11 +146,11 @@ def parse_status_line(line: bytes):
 _HEX = b"0123456789abcdefABCDEF"
 
 
-def unescape_uri(raw: bytes) -> tuple[bytes, list]:
+def unescape_uri(raw: bytes) -> tuple[bytes, Weirds]:
     """Percent-decoding as Zeek's unescape_URI does it, with its weirds."""
     if b"%" not in raw:
         return raw, []
-    weirds: list = []
+    weirds: Weirds = []
     out = bytearray()
     i, n = 0, len(raw)
     while i < n:

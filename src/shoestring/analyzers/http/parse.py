@@ -27,6 +27,7 @@ said Connection: close) so that body lengths match Zeek's logs.
 from __future__ import annotations
 
 from collections import deque
+from typing import Final
 
 from . import consts
 from .decode import Decoder as _Decoder
@@ -38,17 +39,40 @@ __all__ = ["HttpStream", "HTTPParseError", "ConnFlags", "NEED_DATA", "REQUEST", 
            "HEADER", "HEADERS_DONE", "BODY", "BODY_GAP", "DONE", "WEIRD", "BAD_LINE",
            "parse_request_line", "parse_status_line", "parse_version"]
 
-NEED_DATA = None
-REQUEST, REPLY, HEADER, HEADERS_DONE, BODY, BODY_GAP, DONE, WEIRD, BAD_LINE = range(9)
+NEED_DATA: Final = None
+# Event kinds (Final: compiled code compares them as C constants).
+REQUEST: Final = 0
+REPLY: Final = 1
+HEADER: Final = 2
+HEADERS_DONE: Final = 3
+BODY: Final = 4
+BODY_GAP: Final = 5
+DONE: Final = 6
+WEIRD: Final = 7
+BAD_LINE: Final = 8
 
-# Parser states (ints: compared on every call).
-(S_LINE, S_HEADERS, S_BODY_LEN, S_CHUNK_SIZE, S_CHUNK_DATA, S_CHUNK_CRLF, S_TRAILER,
- S_BODY_LINES, S_BODY_CLOSE, S_RAW09, S_NOTHING, S_TUNNEL) = range(12)
+# Parser states (ints: compared on every call). S_NOTHING and S_TUNNEL last: ">=
+# S_NOTHING" means "this direction parses nothing any more".
+S_LINE: Final = 0
+S_HEADERS: Final = 1
+S_BODY_LEN: Final = 2
+S_CHUNK_SIZE: Final = 3
+S_CHUNK_DATA: Final = 4
+S_CHUNK_CRLF: Final = 5
+S_TRAILER: Final = 6
+S_BODY_LINES: Final = 7
+S_BODY_CLOSE: Final = 8
+S_RAW09: Final = 9
+S_NOTHING: Final = 10
+S_TUNNEL: Final = 11
 
 # expect_body values (Zeek's HTTP_BODY_*).
-BODY_NOT_EXPECTED, BODY_MAYBE, BODY_EXPECTED = 0, 1, 2
+BODY_NOT_EXPECTED: Final = 0
+BODY_MAYBE: Final = 1
+BODY_EXPECTED: Final = 2
 
-_CR, _LF = 13, 10
+_CR: Final = 13
+_LF: Final = 10
 
 
 class ConnFlags:
@@ -56,7 +80,7 @@ class ConnFlags:
 
     __slots__ = ("connection_close",)
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.connection_close = False   # the server said "Connection: close"
 
 
@@ -68,7 +92,7 @@ class HttpStream:
         self.flags = flags or ConnFlags()
         self.buf = bytearray()
         self.state = S_LINE
-        self.pending: deque = deque()
+        self.pending: deque[tuple] = deque()
         self.version: tuple[int, int] | None = None     # sticky, as Zeek's request/reply_version
         self.code = 0                                   # status code of the current reply
         self.expect_body = BODY_MAYBE if is_orig else BODY_EXPECTED
@@ -125,7 +149,7 @@ class HttpStream:
             self._finish_message(False)
         return n
 
-    def next_event(self):
+    def next_event(self) -> tuple | None:
         while True:
             if self.pending:
                 return self.pending.popleft()
@@ -182,19 +206,19 @@ class HttpStream:
         self.n_headers = 0
         self.multipart = False
         self._tail = b""
-        self.last_header: list | None = None
+        self.last_header: list[bytes] | None = None
 
     def _weird(self, name: str, addl: str | None = None, source: str = "") -> None:
         self.pending.append((WEIRD, name, addl, source))
 
-    def _set_version(self, v) -> None:
+    def _set_version(self, v: tuple[int, int] | None) -> None:
         if self.version is None:
             self.version = v
         elif v != self.version:
             self._weird("HTTP_version_mismatch")
             self.version = v
 
-    def _read_line(self):
+    def _read_line(self) -> bytes | None:
         """Next line without its terminator, or None. CRLF, LF and CR alone end a line,
         as Zeek's ContentLine analyzer accepts them."""
         buf = self.buf
@@ -522,8 +546,8 @@ class HttpStream:
                 self._tail = (self._tail + data)[-2:]
             self.pending.append((BODY, data))
             return
-        out: list = []
-        weirds: list = []
+        out: list[bytes] = []
+        weirds: list[str] = []
         self.decoder.feed(data, out, weirds)
         for w in weirds:
             self._weird(w)
