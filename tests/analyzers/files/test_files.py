@@ -149,3 +149,11 @@ def test_sniff_prefers_the_strongest_then_the_earliest_signature():
     assert sniff(b"#!/bin/sh\necho hello world\n") == "text/x-shellscript"
     assert sniff(b"MZ this is really a text file") == "application/x-dosexec"
     assert sniff(b"<<<<<<<<<<<<") == "text/plain"
+
+
+def test_comment_and_declaration_floods_are_linear():
+    # Hostile heads: every "-->" may close the first comment and every "?>" the XML
+    # declaration; tried as one backtracking regex per signature that was cubic.
+    assert sniff(b"<!-- -->  <?xml ?> " * 215) == "application/xml"
+    assert sniff(b"<!-- -->" + b"--><" * 1000) == "text/plain"
+    assert sniff(b"<!-- a --> junk --> <?xml v?> x ?>\n<html>") == "text/html"

@@ -22,7 +22,9 @@ _WS = rb"[\r\n \t]"                       # [\x0d\x0a[:blank:]]
 # has one way to read a run of blanks: blank* (<!--.*-->blank*)? (one comment may span
 # the others and the blanks between them), and "L (xmldecl)? L" as "L (xmldecl L)?".
 # With the nested stars a run of n blanks splits 2^n ways whenever nothing matches after
-# it: ten leading spaces took 1.4 s per file, twenty would hang the sensor.
+# it: ten leading spaces took 1.4 s per file, twenty would hang the sensor. sniff() does
+# not run these prefixes as regexes at all (_prefix_ends); they stay here as the table's
+# meaning.
 _SKIP = _WS + rb"*(?:<!--.*?-->" + _WS + rb"*)?"
 _LEAD = rb"(?:\xef\xbb\xbf)?" + _SKIP
 _PRE = _LEAD + rb"(?:<\?xml .*?\?>" + _SKIP + rb")?"
@@ -119,14 +121,83 @@ SIGNATURES: tuple[tuple[str, int, bytes], ...] = (
     ("application/vnd.ms-office", 70, rb"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"),
 )
 
+# How a row's pattern starts: plain, or with _LEAD / _PRE (blanks, comments and an
+# XML declaration before the first tag). For the last two only the tail is compiled and
+# tried where that prefix can end (_prefix_ends): a backtracking engine would try every
+# way to read the prefix again for each row, and with hostile floods of comments and
+# declarations that is cubic (8 s for one 4 KiB file).
+_PLAIN: Final = 0
+_AFTER_LEAD: Final = 1
+_AFTER_PRE: Final = 2
+
+
+def _row(mime: str, strength: int, pat: bytes) -> tuple[str, int, int, re.Pattern[bytes]]:
+    if pat.startswith(_PRE):                # _PRE starts with _LEAD: test it first
+        kind, pat = _AFTER_PRE, pat[len(_PRE):]
+    elif pat.startswith(_LEAD):
+        kind, pat = _AFTER_LEAD, pat[len(_LEAD):]
+    else:
+        kind = _PLAIN
+    if kind != _PLAIN and not pat.startswith(b"<"):
+        # _prefix_ends only keeps ends followed by "<" (where blanks cannot go on).
+        raise ValueError(f"{mime}: a markup signature must go on with '<'")
+    return mime, strength, kind, re.compile(pat, re.DOTALL)
+
+
 # Compiled once; DOTALL because binary magic spans bytes that happen to be newlines.
 # Ordered strongest first, table order within a strength (sorted() is stable): the first
 # pattern that matches is then the strongest, earliest one, so sniffing stops there
 # instead of trying every stronger row after a weak match (text/plain matches most
 # text at -20, and a PNG or HTML page no longer runs the ~80 weaker patterns).
-_BY_STRENGTH: Final = tuple(sorted(((mime, strength, re.compile(pat, re.DOTALL))
+_BY_STRENGTH: Final = tuple(sorted((_row(mime, strength, pat)
                                     for mime, strength, pat in SIGNATURES),
                                    key=lambda row: -row[1]))
+
+_BOM: Final = b"\xef\xbb\xbf"
+
+
+def _blank_end(head: bytes, i: int) -> int:
+    n = len(head)
+    while i < n and head[i] in b"\r\n \t":
+        i += 1
+    return i
+
+
+def _skip_ends(head: bytes, starts: list[int], ends: set[int]) -> None:
+    """Add to ``ends`` where _SKIP (blanks, then maybe a comment and blanks) can end
+    when it starts at one of ``starts``, keeping only ends after a whole run of blanks
+    (what follows starts with "<"). A comment opened at c can close at any "-->" from
+    c + 4 on (it may span others), so the earliest opening covers them all."""
+    first_open = -1
+    for a in starts:
+        b = _blank_end(head, a)
+        ends.add(b)
+        if head.startswith(b"<!--", b) and (first_open < 0 or b < first_open):
+            first_open = b
+    if first_open >= 0:
+        i = head.find(b"-->", first_open + 4)
+        while i >= 0:
+            ends.add(_blank_end(head, i + 3))
+            i = head.find(b"-->", i + 1)
+
+
+def _prefix_ends(head: bytes) -> tuple[list[int], list[int]]:
+    """Where _LEAD and _PRE can end in ``head`` (before a "<"): each set is found once,
+    in one pass per kind of token, instead of by backtracking."""
+    lead: set[int] = set()
+    _skip_ends(head, [0, 3] if head.startswith(_BOM) else [0], lead)
+    pre = set(lead)
+    decl = [p for p in lead if head.startswith(b"<?xml ", p)]
+    if decl:
+        # "<?xml .*?\?>": any "?>" from the earliest declaration's text on ends one.
+        after: list[int] = []
+        i = head.find(b"?>", min(decl) + 6)
+        while i >= 0:
+            after.append(i + 2)
+            i = head.find(b"?>", i + 1)
+        _skip_ends(head, after, pre)
+    return ([p for p in sorted(lead) if head.startswith(b"<", p)],
+            [p for p in sorted(pre) if head.startswith(b"<", p)])
 
 
 def sniff(head: bytes) -> str | None:
@@ -135,7 +206,16 @@ def sniff(head: bytes) -> str | None:
     head = head[:BOF_SIZE]
     if not head:
         return None
-    for mime, _strength, rx in _BY_STRENGTH:
-        if rx.match(head):
-            return mime
+    lead: list[int] | None = None
+    pre: list[int] = []
+    for mime, _strength, kind, rx in _BY_STRENGTH:
+        if kind == _PLAIN:
+            if rx.match(head):
+                return mime
+            continue
+        if lead is None:
+            lead, pre = _prefix_ends(head)
+        for p in (lead if kind == _AFTER_LEAD else pre):
+            if rx.match(head, p):
+                return mime
     return None

@@ -19,7 +19,7 @@ import binascii
 from collections import deque
 from typing import Any
 
-from ..base import Analyzer, ConnContext
+from ..base import ConnContext
 from . import consts
 from ..files import emit_file
 from .entities import BodyFiles, filename_from_disposition
@@ -59,7 +59,7 @@ _INTERESTING = frozenset(n.encode() for n in (
     *consts.PROXY_HEADERS))
 
 
-class HttpAnalyzer(BodyFiles, Analyzer):
+class HttpAnalyzer(BodyFiles):
     """http.log and files.log for one TCP connection."""
 
     service = "http"
