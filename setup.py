@@ -4,13 +4,20 @@ The connection table and the pipeline's hot loop are plain, type-annotated Pytho
 turns them into C extensions (native attribute slots, unboxed integers), which the
 benchmark measures at about 1.4x the packets per second and about 40% less memory with
 500,000 connections open (289 MB against 484 MB pure; bench/RESULTS.md): the 400 MB
-ceiling holds for the compiled build only. Everything else stays interpreted.
+ceiling holds for the compiled build only. The analyzers of the protocols that carry most
+traffic (DNS, TLS/DTLS, QUIC, HTTP with files, SSH, DHCP, ...), the log line formatter and
+uid generation are compiled the same way: native classes, so the calls between analyzer,
+parser and file hashing stay in C (all analyzers +16% packets/s, bench/RESULTS.md
+2026-11-28 08:42). Everything else stays interpreted; an interpreted analyzer subclasses
+the native Analyzer as before (base.py allows it). Compiled code checks annotations at
+run time: a parameter typed ``bytes`` refuses a bytearray, so type what is really passed.
 
 - An editable install (``pip install -e .``), for working on the code, stays pure Python
   so edits take effect at once.
 - ``SHOESTRING_PURE=1`` forces a pure-Python build; a machine where mypyc cannot build
   falls back to pure Python with a warning. Both give the same logs, byte for byte
-  (tests/flows/test_fastpath.py and the golden tests run on whichever is installed).
+  (tests/flows/test_fastpath.py and the golden tests run on whichever is installed);
+  tests/test_build.py fails a normal install that fell back, so CI notices.
 """
 
 from __future__ import annotations
