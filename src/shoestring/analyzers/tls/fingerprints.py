@@ -34,22 +34,21 @@ _DEC_TEXT: Final[dict[int, str]] = {}
 _HEX4_TEXT: Final[dict[int, str]] = {}
 
 
-def _dec(key: int) -> str:
-    text = _DEC_TEXT.get(key)
+def _cached_text(table: dict[int, str], key: int, spec: str) -> str:
+    text = table.get(key)
     if text is None:
-        text = format(key, "d")
+        text = format(key, spec)
         if 0 <= key <= 0xFFFF:
-            _DEC_TEXT[key] = text
+            table[key] = text
     return text
+
+
+def _dec(key: int) -> str:
+    return _cached_text(_DEC_TEXT, key, "d")
 
 
 def _hex4(key: int) -> str:
-    text = _HEX4_TEXT.get(key)
-    if text is None:
-        text = format(key, "04x")
-        if 0 <= key <= 0xFFFF:
-            _HEX4_TEXT[key] = text
-    return text
+    return _cached_text(_HEX4_TEXT, key, "04x")
 
 
 #: Distinct hellos whose fingerprints are kept: clients repeat their hello shape on every
