@@ -136,7 +136,12 @@ def test_local_responder_with_known_offset(responder):
 def test_small_offset_is_synced(responder):
     state = clockcheck.check(["127.0.0.1"], port=responder.port, timeout=2.0)
     assert state.synced and state.warning() is None
-    assert state.summary().startswith("synced: offset +0.2")
+    # The responder's clock runs 0.2 s ahead; the measured offset is that give or take the
+    # round trip's asymmetry, which a loaded machine stretches to a few milliseconds (a
+    # run saw +0.199), so the summary is read, not matched to the digit.
+    summary = state.summary()
+    assert summary.startswith("synced: offset +0.")
+    assert abs(float(summary.split()[2]) - 0.2) < 0.05, summary
 
 
 def test_no_server_answers():
