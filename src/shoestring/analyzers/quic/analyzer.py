@@ -68,6 +68,10 @@ class QuicAnalyzer(Analyzer):
         self._confirmed = False
         self._ssl_confirmed = False
         self._dead = False
+        # The connection's id fields, built on first use: quic.log and ssl.log records
+        # both start with them, and each ctx.id_fields() formats both addresses anew (a UDP
+        # connection's roles are settled before an analyzer attaches: they never flip).
+        self._ids: dict[str, Any] | None = None
 
     # --- the Analyzer contract ---------------------------------------------------------
     def deliver(self, is_orig: bool, data: bytes, ts: float) -> None:
@@ -231,10 +235,16 @@ class QuicAnalyzer(Analyzer):
                 self._log()
 
     # --- records -----------------------------------------------------------------------
+    def _id_fields(self) -> dict[str, Any]:
+        ids = self._ids
+        if ids is None:
+            ids = self._ids = self.ctx.id_fields()
+        return ids
+
     def _set_session(self, is_orig: bool, hdr: LongHeader, ts: float) -> None:
         rec = self._rec
         if rec is None:
-            rec = self._rec = {"ts": ts, **self.ctx.id_fields(),
+            rec = self._rec = {"ts": ts, **self._id_fields(),
                                "version": C.version_name(hdr.version),
                                "client_initial_dcid": None, "client_scid": None,
                                "server_scid": None, "server_name": None,
@@ -288,7 +298,7 @@ class QuicAnalyzer(Analyzer):
             self.ctx.confirm("ssl")
         ssl = self._ssl
         if ssl is None:
-            ssl = self._ssl = {"ts": ts, **self.ctx.id_fields(), "version": None,
+            ssl = self._ssl = {"ts": ts, **self._id_fields(), "version": None,
                                "cipher": None, "curve": None, "server_name": None,
                                "resumed": False, "last_alert": None, "next_protocol": None,
                                "established": False, "ssl_history": None,

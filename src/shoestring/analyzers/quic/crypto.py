@@ -45,6 +45,9 @@ KEY_CACHE_SIZE: Final = 1024
 CIPHER_CACHE_SIZE: Final = 32
 #: HKDF labels and salts: a handful per QUIC version.
 LABEL_CACHE_SIZE: Final = 64
+#: ECB keeps no state of its own (the encryptor holds the key schedule), so one mode object
+#: serves every header protection key: building one is a fifth of building the encryptor.
+_ECB_MODE: Final = modes.ECB()
 
 _INFO_HEAD: Final = struct.Struct(">HB")        # HkdfLabel: uint16 length, then the label's length
 
@@ -157,15 +160,19 @@ def initial_keys(version: int, dcid: bytes, from_client: bool) -> tuple[bytes, b
 def _ecb(hp: bytes) -> CipherContext:
     """A reusable AES-ECB encryptor for header protection key ``hp``: ECB keeps no state
     between blocks, so one encryptor serves every sample (never finalized)."""
-    return Cipher(algorithms.AES(hp), modes.ECB()).encryptor()
+    return Cipher(algorithms.AES(hp), _ECB_MODE).encryptor()
 
 
 @functools.lru_cache(maxsize=CIPHER_CACHE_SIZE)
 def _ciphers(keys: tuple[bytes, bytes, bytes]
              ) -> tuple[AESGCM, bytes, int, CipherContext]:
-    """(AEAD, IV prefix, IV tail as an int, ECB encryptor) for one side's key set."""
+    """(AEAD, IV prefix, IV tail as an int, ECB encryptor) for one side's key set.
+
+    The encryptor is built here rather than through _ecb()'s cache: a key set is
+    cached already, and its hp key is seldom wanted anywhere else."""
     key, iv, hp = keys
-    return AESGCM(key), iv[:4], int.from_bytes(iv[4:], "big"), _ecb(hp)
+    return (AESGCM(key), iv[:4], int.from_bytes(iv[4:], "big"),
+            Cipher(algorithms.AES(hp), _ECB_MODE).encryptor())
 
 
 def header_mask(hp: bytes, sample: bytes) -> bytes:
