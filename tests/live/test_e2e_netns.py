@@ -286,7 +286,10 @@ def test_span_port_two_workers_into_the_store(lab, tmp_path):
     assert check["reachable"] == "T" and abs(float(check["offset"]) - 0.3) < 0.05
     seals = [json.loads(line) for line in (store / "ledger.jsonl").read_text().splitlines()]
     seals = [e for e in seals if e.get("kind") == "seal"]
-    assert seals and all(e["clock_sync"].startswith("synced: offset +0.3") for e in seals)
+    # The seal's clock line carries the measured offset (0.3 s, give or take a few ms of
+    # round-trip asymmetry on a loaded machine): read back, not matched to the digit.
+    assert seals and all(e["clock_sync"].startswith("synced: offset +0.") for e in seals)
+    assert all(abs(float(e["clock_sync"].split()[2]) - 0.3) < 0.05 for e in seals), seals
     verify = subprocess.run([sys.executable, "-m", "shoestring.cli", "verify", "--store",
                              str(store)], capture_output=True, text=True, timeout=30)
     assert verify.returncode == 0, verify.stdout + verify.stderr
