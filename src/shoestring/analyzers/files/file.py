@@ -181,3 +181,24 @@ class FileTransfer:
                 rec[k] = idf[k]
             out.append(rec)
         return out
+
+
+def new_file(ctx: Any, source: str, is_orig: bool, ts: float, *, depth: int = 0,
+             filename: str | None = None, total_bytes: int | None = None,
+             on_mime: Callable[[str], None] | None = None) -> FileTransfer:
+    """A new file seen over ``ctx``'s connection, with a fresh fuid (``ctx.new_id("F")``).
+    Here rather than in the package's __init__ so that it is compiled with the class."""
+    # files.log local_orig: whether the side that *sent* the file is local (Zeek's
+    # Site::is_local_addr of the orig or resp address).
+    local = getattr(ctx, "local_orig" if is_orig else "local_resp", None)
+    f = FileTransfer(ctx.new_id("F"), source, is_orig, ts, depth=depth, filename=filename,
+                     total_bytes=total_bytes, local_orig=local, on_mime=on_mime)
+    f.add_conn(ctx.id_fields())
+    return f
+
+
+def emit_file(ctx: Any, f: FileTransfer, timedout: bool = False) -> None:
+    """End ``f`` (if not yet ended) and write its files.log records through ``ctx``."""
+    f.end(None, timedout=timedout)
+    for rec in f.records(timedout=timedout):
+        ctx.emit("files", rec)
