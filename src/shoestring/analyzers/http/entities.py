@@ -82,7 +82,8 @@ class BodyFiles(Analyzer):
         # first use, not here: the first fetch draws the uid, and uids are numbered in
         # order of first use.
         self._ids: dict[str, Any] | None = None
-        self._local: list[bool | None] | None = None     # index: is_orig of the sender
+        self._local: list[bool | None] = [None, None]    # index: is_orig of the sender
+        self._local_known = [False, False]
 
     def id_fields(self) -> dict[str, Any]:
         """The context's id fields (uid, id.*), fetched once. Callers copy, never change it."""
@@ -94,11 +95,13 @@ class BodyFiles(Analyzer):
     def _sender_local(self, is_orig: bool) -> bool | None:
         """files.log local_orig: whether the side that sent the file is local (Zeek's
         Site::is_local_addr); None when the context does not know."""
-        local = self._local
-        if local is None:
-            local = self._local = [getattr(self.ctx, "local_resp", None),
-                                   getattr(self.ctx, "local_orig", None)]
-        return local[is_orig]
+        if not self._local_known[is_orig]:
+            # One side only: the address lookup is not cheap, and most files come from
+            # the server.
+            self._local[is_orig] = getattr(self.ctx, "local_orig" if is_orig else "local_resp",
+                                           None)
+            self._local_known[is_orig] = True
+        return self._local[is_orig]
 
     # --- what HttpAnalyzer provides -----------------------------------------------------
     def _state(self, is_orig: bool, ts: float) -> dict[str, Any]:
