@@ -157,3 +157,16 @@ def test_comment_and_declaration_floods_are_linear():
     assert sniff(b"<!-- -->  <?xml ?> " * 215) == "application/xml"
     assert sniff(b"<!-- -->" + b"--><" * 1000) == "text/plain"
     assert sniff(b"<!-- a --> junk --> <?xml v?> x ?>\n<html>") == "text/html"
+
+
+def test_prefix_ends_fast_path_agrees_with_the_general_walk():
+    # Heads without a BOM, comment or XML declaration first take a shortcut in
+    # _prefix_ends; with a BOM the general walk runs. Both must give the same ends.
+    from shoestring.analyzers.files import magic
+    assert magic._prefix_ends(b"  \r\n<html>") == ([4], [4])
+    assert magic._prefix_ends(b"\t{\"a\": 1}") == ([], [])
+    assert magic._prefix_ends(b"") == ([], [])
+    assert magic._prefix_ends(b"\xef\xbb\xbf  <html>") == ([5], [5])
+    assert magic._prefix_ends(b" <!-- c --> <html>") == ([1, 12], [1, 12])
+    assert magic._prefix_ends(b"<?xml v?> <rss>") == ([0], [0, 10])
+    assert sniff(b"\xef\xbb\xbf<html><body>") == sniff(b"<html><body>") == "text/html"

@@ -159,9 +159,13 @@ class FileTransfer:
 
     def records(self, timedout: bool = False) -> list[dict]:
         """files.log records, one per connection the file went over."""
-        md5 = sha1 = sha256 = None
+        md5: str | None = None
+        sha1: str | None = None
+        sha256: str | None = None
         if self._hash_ok and self.ended and self.missing_bytes == 0 and self.seen_bytes:
-            md5, sha1, sha256 = (h.hexdigest() for h in self._hashes)
+            md5 = self._hashes[0].hexdigest()
+            sha1 = self._hashes[1].hexdigest()
+            sha256 = self._hashes[2].hexdigest()
         base: dict[str, Any] = {
             "ts": self.ts, "fuid": self.fuid, "source": self.source, "depth": self.depth,
             # Zeek lists the file analyzers attached by scripts; with its default
@@ -173,11 +177,34 @@ class FileTransfer:
             "overflow_bytes": self.overflow_bytes, "timedout": timedout,
             "parent_fuid": None, "md5": md5, "sha1": sha1, "sha256": sha256,
         }
-        out = []
+        out: list[dict] = []
         for idf in self.conns:
             rec = dict(base)
             rec["uid"] = idf["uid"]
-            for k in ("id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p"):
-                rec[k] = idf[k]
+            rec["id.orig_h"] = idf["id.orig_h"]
+            rec["id.orig_p"] = idf["id.orig_p"]
+            rec["id.resp_h"] = idf["id.resp_h"]
+            rec["id.resp_p"] = idf["id.resp_p"]
             out.append(rec)
         return out
+
+
+def new_file(ctx: Any, source: str, is_orig: bool, ts: float, *, depth: int = 0,
+             filename: str | None = None, total_bytes: int | None = None,
+             on_mime: Callable[[str], None] | None = None) -> FileTransfer:
+    """A new file seen over ``ctx``'s connection, with a fresh fuid (``ctx.new_id("F")``).
+    Here rather than in the package's __init__ so that it is compiled with the class."""
+    # files.log local_orig: whether the side that *sent* the file is local (Zeek's
+    # Site::is_local_addr of the orig or resp address).
+    local = getattr(ctx, "local_orig" if is_orig else "local_resp", None)
+    f = FileTransfer(ctx.new_id("F"), source, is_orig, ts, depth=depth, filename=filename,
+                     total_bytes=total_bytes, local_orig=local, on_mime=on_mime)
+    f.add_conn(ctx.id_fields())
+    return f
+
+
+def emit_file(ctx: Any, f: FileTransfer, timedout: bool = False) -> None:
+    """End ``f`` (if not yet ended) and write its files.log records through ``ctx``."""
+    f.end(None, timedout=timedout)
+    for rec in f.records(timedout=timedout):
+        ctx.emit("files", rec)

@@ -184,6 +184,13 @@ def _skip_ends(head: bytes, starts: list[int], ends: set[int]) -> None:
 def _prefix_ends(head: bytes) -> tuple[list[int], list[int]]:
     """Where _LEAD and _PRE can end in ``head`` (before a "<"): each set is found once,
     in one pass per kind of token, instead of by backtracking."""
+    if not head.startswith(_BOM):
+        # Most files: no comment or XML declaration first, so both prefixes can only
+        # end after the leading blanks (what _skip_ends and the declaration step would
+        # find, without their sets and sorting; this runs for every sniffed file).
+        b = _blank_end(head, 0)
+        if not head.startswith(b"<!--", b) and not head.startswith(b"<?xml ", b):
+            return ([b], [b]) if head.startswith(b"<", b) else ([], [])
     lead: set[int] = set()
     _skip_ends(head, [0, 3] if head.startswith(_BOM) else [0], lead)
     pre = set(lead)

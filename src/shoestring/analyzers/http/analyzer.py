@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import binascii
 from collections import deque
-from typing import Any
+from typing import Any, Final
 
 from ..base import ConnContext
 from . import consts
@@ -37,18 +37,25 @@ from .parse import (BAD_LINE, BODY, BODY_GAP, BODY_NOT_EXPECTED, DONE, HEADER, H
 CAPTURE_PASSWORD = False
 
 
-def _new_record(ctx: ConnContext, ts: float, depth: int) -> dict[str, Any]:
+# http.log's fields after ts and the id fields, in log order, as a new record starts.
+# Copied (one dict merge) rather than spelled as a literal (one store per key).
+_RECORD_TAIL: Final[dict[str, Any]] = {
+    "trans_depth": 0, "method": None, "host": None, "uri": None, "referrer": None,
+    "version": None, "user_agent": None, "origin": None, "request_body_len": 0,
+    "response_body_len": 0, "status_code": None, "status_msg": None,
+    "info_code": None, "info_msg": None, "tags": None, "username": None,
+    "password": None, "proxied": None, "orig_fuids": None, "orig_filenames": None,
+    "orig_mime_types": None, "resp_fuids": None, "resp_filenames": None,
+    "resp_mime_types": None,
+}
+
+
+def _new_record(ids: dict[str, Any], ts: float, depth: int) -> dict[str, Any]:
     rec: dict[str, Any] = {"ts": ts}
-    rec.update(ctx.id_fields())
-    rec.update({
-        "trans_depth": depth, "method": None, "host": None, "uri": None, "referrer": None,
-        "version": None, "user_agent": None, "origin": None, "request_body_len": 0,
-        "response_body_len": 0, "status_code": None, "status_msg": None,
-        "info_code": None, "info_msg": None, "tags": set(), "username": None,
-        "password": None, "proxied": None, "orig_fuids": None, "orig_filenames": None,
-        "orig_mime_types": None, "resp_fuids": None, "resp_filenames": None,
-        "resp_mime_types": None,
-    })
+    rec.update(ids)
+    rec.update(_RECORD_TAIL)
+    rec["trans_depth"] = depth
+    rec["tags"] = set()
     return rec
 
 
@@ -184,7 +191,7 @@ class HttpAnalyzer(BodyFiles):
         rec = self.pending.get(idx)
         if rec is None:
             self.depth += 1
-            rec = self.pending[idx] = _new_record(self.ctx, ts, self.depth)
+            rec = self.pending[idx] = _new_record(self.id_fields(), ts, self.depth)
         self.cur = rec
         return rec
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..base import Analyzer, ConnContext
-from ..files import FileTransfer, emit_file, new_file
+from ..files import FileTransfer, emit_file
 from . import consts
 from .lines import as_text as _s
 from .lines import unescape_uri
@@ -77,6 +77,31 @@ class BodyFiles(Analyzer):
         # (handle, FileTransfer) left open by 206 replies
         self.open_206: list[tuple[tuple, FileTransfer]] = []
         self.mp: list[Multipart | None] = [None, None]  # multipart splitter of the body
+        # The connection's id fields and which sides are local never change; asking the
+        # context formats the addresses again (per transaction and per file). Fetched on
+        # first use, not here: the first fetch draws the uid, and uids are numbered in
+        # order of first use.
+        self._ids: dict[str, Any] | None = None
+        self._local: list[bool | None] = [None, None]    # index: is_orig of the sender
+        self._local_known = [False, False]
+
+    def id_fields(self) -> dict[str, Any]:
+        """The context's id fields (uid, id.*), fetched once. Callers copy, never change it."""
+        ids = self._ids
+        if ids is None:
+            ids = self._ids = self.ctx.id_fields()
+        return ids
+
+    def _sender_local(self, is_orig: bool) -> bool | None:
+        """files.log local_orig: whether the side that sent the file is local (Zeek's
+        Site::is_local_addr); None when the context does not know."""
+        if not self._local_known[is_orig]:
+            # One side only: the address lookup is not cheap, and most files come from
+            # the server.
+            self._local[is_orig] = getattr(self.ctx, "local_orig" if is_orig else "local_resp",
+                                           None)
+            self._local_known[is_orig] = True
+        return self._local[is_orig]
 
     # --- what HttpAnalyzer provides -----------------------------------------------------
     def _state(self, is_orig: bool, ts: float) -> dict[str, Any]:
@@ -130,10 +155,14 @@ class BodyFiles(Analyzer):
             entry = _file_table(self.ctx).get(handle)
             if entry is not None and not entry[0].ended:
                 f = entry[0]
-                f.add_conn(self.ctx.id_fields())
+                f.add_conn(self.id_fields())
                 entry[1].add(self.ctx.uid)
         if f is None:
-            f = new_file(self.ctx, "HTTP", is_orig, ts, filename=self.filename[is_orig])
+            # files.new_file, with the connection's facts fetched once
+            f = FileTransfer(self.ctx.new_id("F"), "HTTP", is_orig, ts,
+                             filename=self.filename[is_orig],
+                             local_orig=self._sender_local(is_orig))
+            f.add_conn(self.id_fields())
             if handle is not None:
                 _file_table(self.ctx)[handle] = [f, {self.ctx.uid}]
         if handle is not None:
