@@ -16,7 +16,7 @@ the records match Zeek's):
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from typing import Any, Final
 
 from ..base import Analyzer
 from . import consts as C
@@ -40,7 +40,7 @@ class _Session:
 
     __slots__ = ("rec", "saw_query", "saw_reply")
 
-    def __init__(self, rec: dict):
+    def __init__(self, rec: dict[str, Any]):
         self.rec = rec
         self.saw_query = False
         self.saw_reply = False
@@ -49,6 +49,8 @@ class _Session:
 def _is_multicast(addr: str) -> bool:
     if ":" in addr:
         return addr.lower().startswith("ff")
+    if not addr.startswith("2"):        # 224-239 all start so: most servers do not
+        return False
     head = addr.split(".", 1)[0]
     return head.isdigit() and 224 <= int(head) <= 239
 
@@ -69,6 +71,16 @@ def decode_netbios_name(name: str) -> str:
     return bytes(out).decode("latin-1")
 
 
+# Name tables bound once as compiled constants: consts.py is interpreted, so reading
+# C.X costs a module attribute lookup each time.
+_LOGGED_OPCODES: Final = C.LOGGED_OPCODES
+_QTYPE_NAMES: Final[dict[int, str]] = C.QUERY_TYPES
+_CLASS_NAMES: Final[dict[int, str]] = C.CLASSES
+_RCODE_NAMES: Final[dict[int, str]] = C.RCODES
+_OPCODES: Final[dict[int, str]] = C.OPCODES
+_OP_UPDATE: Final[int] = C.OP_UPDATE
+
+
 class DnsAnalyzer(Analyzer):
     """dns.log for one connection (UDP or TCP; DNS, mDNS, LLMNR, NetBIOS-NS)."""
 
@@ -84,7 +96,7 @@ class DnsAnalyzer(Analyzer):
     _multicast = False
     _stopped = False
     _confirmed = False
-    _opcode_names: dict = C.OPCODES
+    _opcode_names: dict[int, str] = _OPCODES
     _current: _Session | None = None          # Zeek's c$dns
     _pending_query: _Session | None = None
     _pending_queries: dict[int, deque] | None = None
@@ -192,7 +204,7 @@ class DnsAnalyzer(Analyzer):
         except DNSParseError as e:       # shorter than a header: no event at all
             ctx.weird(e.weird or "DNS_truncated_len_lt_hdr_len", e.addl, ts)
             return
-        flags = hdr[1]
+        flags: int = hdr[1]
         qr = flags >> 15
         opcode = (flags >> 11) & 0xF
         cur: _Session | None
@@ -220,22 +232,22 @@ class DnsAnalyzer(Analyzer):
                     rec["query"] = query
             else:
                 if questions and hdr[3] == 0 and hdr[4] == 0 and hdr[5] == 0 \
-                        and (opcode != C.OP_UPDATE or self._netbios):
+                        and (opcode != _OP_UPDATE or self._netbios):
                     rec["rejected"] = True   # dns_rejected (an update's zone is no question)
                 if rrs:
-                    if opcode == C.OP_UPDATE and not self._netbios:
+                    if opcode == _OP_UPDATE and not self._netbios:
                         rrs = _update_replies(rrs)
                     self._replies(rec, flags, rrs, ts)
         else:
             cur = self._current
             if cur is not None and qr and questions and hdr[3] == 0 and hdr[4] == 0 \
-                    and hdr[5] == 0 and (opcode != C.OP_UPDATE or self._netbios):
+                    and hdr[5] == 0 and (opcode != _OP_UPDATE or self._netbios):
                 cur.rec["rejected"] = True
             if not self._netbios:
                 ctx.weird("DNS_unknown_opcode", str(opcode), ts)
         if weirds:
-            for name, addl in weirds:
-                ctx.weird(name, addl, ts)
+            for wname, addl in weirds:
+                ctx.weird(wname, addl, ts)
         if error is not None and error.weird is not None:
             ctx.weird(error.weird, error.addl, ts)
         if confirmed and not self._confirmed:
@@ -257,7 +269,7 @@ class DnsAnalyzer(Analyzer):
             ctx.violation("DNS_Conn_count_too_large")
 
     @staticmethod
-    def _replies(rec, flags, rrs, ts):
+    def _replies(rec: dict[str, Any], flags: int, rrs: list[tuple], ts: float) -> None:
         # Zeek's DNS::do_reply, once per answer that has a text.
         answered = False
         for section, owner, _rtype, _rclass, ttl, reply in rrs:
@@ -295,7 +307,7 @@ class DnsAnalyzer(Analyzer):
         rec["trans_id"] = trans_id
         return _Session(rec)
 
-    def _set_session(self, hdr, qr, opcode, ts) -> _Session:
+    def _set_session(self, hdr: tuple[int, ...], qr: int, opcode: int, ts: float) -> _Session:
         trans_id = hdr[0]
         if self._multicast:
             cur = self._new_session(trans_id, ts)
@@ -385,18 +397,13 @@ _BLANK_RECORD: dict[str, Any] = {
     "rcode_name": None, "AA": False, "TC": False, "RD": False, "RA": False, "Z": 0,
     "answers": None, "TTLs": None, "rejected": False, "opcode": None, "opcode_name": None}
 
-# Name tables bound once: a dict lookup inline instead of a call per field per message.
-_LOGGED_OPCODES = C.LOGGED_OPCODES
-_QTYPE_NAMES = C.QUERY_TYPES
-_CLASS_NAMES = C.CLASSES
-_RCODE_NAMES = C.RCODES
 
 
-def _update_replies(rrs: list) -> list:
+def _update_replies(rrs: list[tuple]) -> list[tuple]:
     """A dynamic update's prerequisites (answer section) and updates (authority
     section) as the texts main.zeek's dns_dynamic_update_* handlers log, each labelled
     an answer: that is how do_reply sees them."""
-    out = []
+    out: list[tuple] = []
     for section, owner, rtype, rclass, ttl, reply in rrs:
         if section == ANSWER:
             reply = _prerequisite_text(owner, rtype, rclass)

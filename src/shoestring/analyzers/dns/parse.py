@@ -188,7 +188,8 @@ def parse_rr(buf: bytes, offset: int, section: int, weirds: list, netbios: bool 
 
 def parse_message(buf: bytes, *, netbios: bool = False, udp: bool = True,
                   all_sections: bool = False, reuse_owner: bool = True,
-                  seen: list | None = None) -> tuple:
+                  seen: list | None = None
+                  ) -> tuple[tuple, list, list, list, DNSParseError | None, bool]:
     """A whole message -> (header, questions, rrs, weirds, error, confirmed).
 
     Parsing stops at the first malformed part, keeping what came before (``error`` is
@@ -202,7 +203,10 @@ def parse_message(buf: bytes, *, netbios: bool = False, udp: bool = True,
     at the first question's name reuse it (``reuse_owner=False`` turns that off, for
     tests to compare), and ``seen``, a list the caller keeps for one connection (empty
     at first), remembers the last lone question written out whole, so that the reply
-    repeating it is not parsed again."""
+    repeating it is not parsed again.
+
+    The result's type is spelled out (a fixed-length tuple) so that compiled callers
+    take it apart without a tuple object being built per message."""
     size = len(buf)
     if size < HEADER_LEN:
         raise DNSParseError("DNS_truncated_len_lt_hdr_len")
