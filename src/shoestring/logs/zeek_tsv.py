@@ -1,7 +1,7 @@
 """Zeek's ASCII log format: the #-header, tab-separated records, Zeek's escaping.
 
-Formatting is compiled once per schema into a list of per-field functions, because
-conn.log may be written at hundreds of thousands of records a second.
+Each schema's fields are classified once (LineFormatter), because conn.log may be
+written at hundreds of thousands of records a second.
 """
 
 from __future__ import annotations
@@ -58,35 +58,38 @@ def _escape_surrogates(text: str) -> str:
     return "".join(out)
 
 
-def _fmt_time(value: float) -> str:
-    return f"{value:.6f}"
+# What a field needs to become text: its kind, found once per schema field.
+_TEXT: Final = 0
+_TIME: Final = 1
+_BOOL: Final = 2
+_PLAIN: Final = 3
+_CONTAINER: Final = 4
 
 
-def _fmt_bool(value: bool) -> str:
-    return "T" if value else "F"
+def _scalar_kind(zeek_type: str) -> int:
+    if zeek_type in ("time", "interval", "double"):
+        return _TIME
+    if zeek_type == "bool":
+        return _BOOL
+    if zeek_type in ("string", "enum"):
+        return _TEXT
+    return _PLAIN
 
 
-def _fmt_str(value) -> str:
-    return escape_text(value)
-
-
-def _fmt_plain(value) -> str:
+def _format_scalar(kind: int, value: Any) -> str:
+    """One set value (not None) of a scalar field or container element."""
+    if kind == _TEXT:
+        return escape_text(value)
+    if kind == _TIME:
+        return f"{value:.6f}"
+    if kind == _BOOL:
+        return "T" if value else "F"
     return str(value)
 
 
-def _scalar_formatter(zeek_type: str) -> Callable:
-    if zeek_type in ("time", "interval", "double"):
-        return _fmt_time
-    if zeek_type == "bool":
-        return _fmt_bool
-    if zeek_type in ("string", "enum"):
-        return _fmt_str
-    return _fmt_plain
-
-
-def _container_formatter(element_type: str, ordered: bool) -> Callable:
-    scalar = _scalar_formatter(element_type)
-    is_text = element_type in ("string", "enum")
+def _container_formatter(element_type: str, ordered: bool) -> Callable[[Any], str]:
+    kind = _scalar_kind(element_type)
+    is_text = kind == _TEXT
 
     def fmt(values: Iterable) -> str:
         items = list(values) if ordered else sorted(values, key=str)
@@ -95,7 +98,8 @@ def _container_formatter(element_type: str, ordered: bool) -> Callable:
         if is_text:
             return SET_SEPARATOR.join(escape_text(v, True) if v != "" else EMPTY_FIELD
                                       for v in items)
-        return SET_SEPARATOR.join(UNSET_FIELD if v is None else scalar(v) for v in items)
+        return SET_SEPARATOR.join(UNSET_FIELD if v is None else _format_scalar(kind, v)
+                                  for v in items)
 
     return fmt
 
@@ -118,14 +122,6 @@ def format_stamp(when: float) -> str:
     return time.strftime("%Y-%m-%d-%H-%M-%S", time.gmtime(when))
 
 
-# What a field needs to become text (LineFormatter's per-field switch).
-_TEXT: Final = 0
-_TIME: Final = 1
-_BOOL: Final = 2
-_PLAIN: Final = 3
-_CONTAINER: Final = 4
-
-
 class LineFormatter:
     """Renders a record of one schema as a whole line.
 
@@ -140,21 +136,13 @@ class LineFormatter:
         self.containers: list[Callable[[Any], str] | None] = []
         for field in schema.fields:
             self.names.append(field.name)
-            container: Callable[[Any], str] | None = None
             if field.container:
-                kind = _CONTAINER
-                container = _container_formatter(field.element_type,
-                                                 field.container == "vector")
-            elif field.type in ("time", "interval", "double"):
-                kind = _TIME
-            elif field.type == "bool":
-                kind = _BOOL
-            elif field.type in ("string", "enum"):
-                kind = _TEXT
+                self.kinds.append(_CONTAINER)
+                self.containers.append(_container_formatter(field.element_type,
+                                                            field.container == "vector"))
             else:
-                kind = _PLAIN
-            self.kinds.append(kind)
-            self.containers.append(container)
+                self.kinds.append(_scalar_kind(field.type))
+                self.containers.append(None)
 
     def __call__(self, record: dict[str, Any]) -> str:
         parts: list[str] = []
@@ -164,27 +152,14 @@ class LineFormatter:
             value = record.get(name)
             if value is None:
                 parts.append(UNSET_FIELD)
+            elif kinds[i] != _CONTAINER:
+                parts.append(_format_scalar(kinds[i], value))
             else:
-                kind = kinds[i]
-                if kind == _TEXT:
-                    parts.append(escape_text(value))
-                elif kind == _TIME:
-                    parts.append(f"{value:.6f}")
-                elif kind == _BOOL:
-                    parts.append("T" if value else "F")
-                elif kind == _PLAIN:
-                    parts.append(str(value))
-                else:
-                    container = self.containers[i]
-                    assert container is not None
-                    parts.append(container(value))
+                container = self.containers[i]
+                assert container is not None
+                parts.append(container(value))
             i += 1
         return SEPARATOR.join(parts) + "\n"
-
-
-def compile_line(schema: LogSchema) -> Callable[[dict], str]:
-    """One callable that renders a record of ``schema`` as a whole line."""
-    return LineFormatter(schema)
 
 
 class TsvFormat:
@@ -194,7 +169,7 @@ class TsvFormat:
 
     def __init__(self, schema: LogSchema):
         self.schema = schema
-        self.line: Callable[[dict], str] = compile_line(schema)
+        self.line: Callable[[dict], str] = LineFormatter(schema)
 
     def header(self, opened: float) -> str:
         return header(self.schema, opened)

@@ -156,23 +156,18 @@ def initial_keys(version: int, dcid: bytes, from_client: bool) -> tuple[bytes, b
             _hmac(side, params.hp)[:HP_LEN])
 
 
-@functools.lru_cache(maxsize=CIPHER_CACHE_SIZE)
 def _ecb(hp: bytes) -> CipherContext:
-    """A reusable AES-ECB encryptor for header protection key ``hp``: ECB keeps no state
-    between blocks, so one encryptor serves every sample (never finalized)."""
+    """An AES-ECB encryptor for header protection key ``hp``: ECB keeps no state between
+    blocks, so one encryptor serves every sample of a key set (never finalized)."""
     return Cipher(algorithms.AES(hp), _ECB_MODE).encryptor()
 
 
 @functools.lru_cache(maxsize=CIPHER_CACHE_SIZE)
 def _ciphers(keys: tuple[bytes, bytes, bytes]
              ) -> tuple[AESGCM, bytes, int, CipherContext]:
-    """(AEAD, IV prefix, IV tail as an int, ECB encryptor) for one side's key set.
-
-    The encryptor is built here rather than through _ecb()'s cache: a key set is
-    cached already, and its hp key is seldom wanted anywhere else."""
+    """(AEAD, IV prefix, IV tail as an int, ECB encryptor) for one side's key set."""
     key, iv, hp = keys
-    return (AESGCM(key), iv[:4], int.from_bytes(iv[4:], "big"),
-            Cipher(algorithms.AES(hp), _ECB_MODE).encryptor())
+    return AESGCM(key), iv[:4], int.from_bytes(iv[4:], "big"), _ecb(hp)
 
 
 def header_mask(hp: bytes, sample: bytes) -> bytes:

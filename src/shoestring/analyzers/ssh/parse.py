@@ -19,10 +19,6 @@ class ParseError(Exception):
     """Bytes that are not the SSH message they were supposed to be."""
 
 
-class NeedMore(Exception):
-    """Not an error: the buffer holds only part of a packet or line (sans-IO)."""
-
-
 # RFC 4253 section 6: uint32 packet_length, byte padding_length.
 PACKET_HEADER: Final = struct.Struct("!IB")
 _U32: Final = struct.Struct("!I")
@@ -44,17 +40,10 @@ class KexInit(NamedTuple):
     first_kex_follows: bool
 
 
-def parse_line(buf: bytes | bytearray, offset: int) -> tuple[bytes, int]:
-    """One identification line without its CR LF, and the offset after it."""
-    got = read_line(buf, offset)
-    if got is None:
-        raise NeedMore
-    return got
-
-
 def read_line(buf: bytes | bytearray, offset: int) -> tuple[bytes, int] | None:
-    """parse_line, with None for "incomplete" instead of NeedMore: the analyzer's loop
-    ends on it every segment, and a raise costs more than the parse once compiled."""
+    """One identification line without its CR LF, and the offset after it; None while
+    the line is incomplete (sans-IO: the analyzer's loop ends on that every segment, so
+    it is a value, not an exception, which costs more than the parse once compiled)."""
     end = buf.find(b"\n", offset, offset + C.MAX_BANNER_LINE + 1)
     if end < 0:
         if len(buf) - offset > C.MAX_BANNER_LINE:
@@ -66,17 +55,10 @@ def read_line(buf: bytes | bytearray, offset: int) -> tuple[bytes, int] | None:
     return line, end + 1
 
 
-def parse_packet(buf: bytes | bytearray, offset: int) -> tuple[int, bytes, int]:
-    """A cleartext binary packet (RFC 4253 section 6): (msg type, payload after the
-    type byte, next offset). NeedMore if incomplete; ParseError if the lengths lie."""
-    got = read_packet(buf, offset)
-    if got is None:
-        raise NeedMore
-    return got
-
-
 def read_packet(buf: bytes | bytearray, offset: int) -> tuple[int, bytes, int] | None:
-    """parse_packet, with None for "incomplete" instead of NeedMore (see read_line)."""
+    """A cleartext binary packet (RFC 4253 section 6): (msg type, payload after the
+    type byte, next offset); None while incomplete (see read_line); ParseError if the
+    lengths lie."""
     if len(buf) - offset < PACKET_HEADER.size:
         return None
     length: int

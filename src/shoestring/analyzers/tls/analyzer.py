@@ -74,7 +74,7 @@ class TlsAnalyzer(Analyzer):
             return
         self._ts = ts
         try:
-            records = readers[is_orig].feed_tuples(data)
+            records = readers[is_orig].feed(data)
         except TLSParseError as exc:
             self._violation(f"{'client' if is_orig else 'server'}: {exc}")
             return
@@ -246,7 +246,7 @@ class DtlsAnalyzer(TlsAnalyzer):
             else:
                 self.ctx.weird("DTLS_malformed_record", str(exc), ts)
             return
-        for rec in records:
+        for ctype, _, fragment in records:
             if self._done:
                 return
-            self._record(is_orig, rec.content_type, rec.fragment, ts)
+            self._record(is_orig, ctype, fragment, ts)

@@ -15,8 +15,7 @@ generic Python protocols instead.
 from __future__ import annotations
 
 import struct
-from functools import partial
-from typing import TYPE_CHECKING, Final, NamedTuple
+from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from .hellos import ClientHello, ServerHello
@@ -52,14 +51,9 @@ CONTENT_TYPES: Final = frozenset({20, 21, 22, 23, 24, 25})
 DTLS_VERSIONS: Final = frozenset({0xFEFF, 0xFEFD, 0xFEFC, 0x0100})
 
 
-class Record(NamedTuple):
-    content_type: int
-    version: int
-    fragment: bytes
-
-
-#: Builds a Record from a 3-tuple in C (the NamedTuple's own __new__ is Python code).
-_new_record = partial(tuple.__new__, Record)
+#: A record: (content_type, version, fragment). A plain tuple, not a NamedTuple: the
+#: compiled analyzer unpacks it, and a NamedTuple's construction is Python-level code.
+Record = tuple[int, int, bytes]
 
 
 class RecordReader:
@@ -82,12 +76,6 @@ class RecordReader:
 
     def feed(self, data: bytes) -> list[Record]:
         """The records completed by ``data`` (the next bytes of this direction)."""
-        # Records are made by tuple.__new__ (C) rather than the NamedTuple's Python __new__.
-        return [_new_record(rec) for rec in self.feed_tuples(data)]
-
-    def feed_tuples(self, data: bytes) -> list[tuple[int, int, bytes]]:
-        """As :meth:`feed`, as plain (content_type, version, fragment) tuples: what the
-        analyzer reads (compiled, a Record costs a second tuple and a Python-level call)."""
         # Speed: with nothing pending (the usual case: TCP hands over whole records) the
         # records are sliced straight out of ``data``; only a partial tail is buffered.
         buf = self._buf
@@ -104,7 +92,7 @@ class RecordReader:
             buf.clear()
         else:
             src = data
-        out: list[tuple[int, int, bytes]] = []
+        out: list[Record] = []
         v2_ok = self._v2_ok         # SSLv2 framing ends at the first TLS record header
         off, n = 0, len(src)
         try:
@@ -201,7 +189,7 @@ def parse_dtls_records(datagram: bytes) -> list[Record]:
             raise TLSParseError(f"DTLS record version 0x{version:04x}")
         if off + 13 + rec_len > n:
             raise TLSParseError(f"DTLS record of {rec_len} bytes overruns its datagram")
-        out.append(Record(ctype, version, datagram[off + 13:off + 13 + rec_len]))
+        out.append((ctype, version, datagram[off + 13:off + 13 + rec_len]))
         off += 13 + rec_len
     return out
 
