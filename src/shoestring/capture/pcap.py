@@ -126,10 +126,15 @@ class CaptureReader:
         have = len(self._buf) - self._pos
         if have >= need:
             return True
-        chunks = [self._buf[self._pos:]]
+        # With nothing left over, a new block is read and used as it is. A record cut by
+        # the end of the block is completed with a small read of just its missing bytes
+        # (the next round then starts on a fresh block): joining the cut record with a
+        # whole new block would copy every 4 MiB a second time.
+        cut = have > 0
+        chunks = [self._buf[self._pos:]] if cut else []
         while have < need and not self._eof:
             try:
-                chunk = self.stream.read(max(BLOCK, need - have))
+                chunk = self.stream.read(need - have if cut else max(BLOCK, need - have))
             except (OSError, EOFError, gzip.BadGzipFile) as exc:
                 self.error = f"{self.name}: read failed: {exc}"
                 chunk = b""

@@ -17,7 +17,7 @@ import time
 from ..capture.live import LiveCapture, LiveSource, process_rss_mb
 from ..clock import check as clockcheck
 from ..decode.packet import ICMP, ICMP6, TCP, UDP
-from ..pipeline import Pipeline
+from ..pipeline import Pipeline, tune_gc
 
 STATS_INTERVAL_S = 300.0      # Zeek's Stats::report_interval and CaptureLoss::watch_interval
 FLUSH_EVERY_S = 1.0           # open logs reach the disk (or the journal) this often
@@ -136,6 +136,7 @@ class Sensor:
         self.captures, self.output, self.peer = captures, output, peer
         self.pipeline = SensorPipeline(output, ignore_checksums=ignore_checksums,
                                        seed=os.urandom(16))
+        tune_gc()
         self.ring, self.clock, self.reload_hook = ring, clock, reload
         self.stats_interval_s = stats_interval_s
         self.stopping = False

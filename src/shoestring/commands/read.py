@@ -13,7 +13,7 @@ from ..errors import InputError, UserError
 from ..flows.conn import addr_text
 from ..logs.output import DirectoryOutput
 from ..logs.schema import all_schemas
-from ..pipeline import Pipeline, seed_from_files
+from ..pipeline import Pipeline, seed_from_files, tune_gc
 
 ORDER = 10
 PROGRESS_EVERY = 1 << 16        # packets between progress-bar refreshes
@@ -84,6 +84,7 @@ def run(args) -> int:
     pipeline = Pipeline(output, ignore_checksums=args.ignore_checksums,
                         analyzers=_analyzers_for(wanted),
                         seed=seed_from_files([p for p in args.files if p != "-"]))
+    tune_gc()
     show_progress = not args.no_progress and sys.stderr.isatty()
     errors: list[str] = []
     started = time.monotonic()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import heapq
 from typing import Protocol
 
+from mypy_extensions import mypyc_attr, trait
+
 from ..decode.packet import ACK, ICMP, ICMP6, SYN, TCP, UDP, Packet
 from . import tcp
 from .conn import Conn, conn_key
@@ -40,6 +42,21 @@ class FlowEvents(Protocol):
     def conn_done(self, conn: Conn) -> None: ...
     def weird(self, name: str, conn: Conn | None, ts: float, addl: str = "",
               source: str | None = None) -> None: ...
+
+
+@trait
+@mypyc_attr(allow_interpreted_subclasses=True)    # the live sensor's pipeline
+class PayloadSink:
+    """Where FastPath hands the payload of the packets it takes (the pipeline): a
+    trait, so the compiled FastPath makes a native call per packet, not a Python one."""
+
+    def stream_segment(self, conn: Conn, is_orig: bool, seq: int, data: bytes) -> None:
+        """A TCP segment's payload at relative sequence number ``seq``."""
+        raise NotImplementedError
+
+    def datagram(self, conn: Conn, is_orig: bool, data: bytes, ts: float) -> None:
+        """A UDP datagram's payload."""
+        raise NotImplementedError
 
 
 class ConnTable:
@@ -301,12 +318,11 @@ class FastPath:
     tested by running both paths over the same captures (tests/flows/test_fastpath.py).
     """
 
-    __slots__ = ("conns", "stream", "datagram")
+    __slots__ = ("conns", "sink")
 
-    def __init__(self, table: ConnTable, stream, datagram):
+    def __init__(self, table: ConnTable, sink: PayloadSink):
         self.conns = table.conns
-        self.stream = stream            # (conn, is_orig, relative seq, payload)
-        self.datagram = datagram        # (conn, is_orig, payload, ts)
+        self.sink = sink
 
     def tcp(self, key: int, first: bool, ts: float, ip_len: int, seq: int, ack: int,
             flags: int, win: int, length: int, buf: bytes, start: int) -> bool:
@@ -372,7 +388,7 @@ class FastPath:
             else:
                 tcp.track_data(ep, rel, length)
             if not conn.passive:
-                self.stream(conn, is_orig, rel, buf[start:start + length])
+                self.sink.stream_segment(conn, is_orig, rel, buf[start:start + length])
         return True
 
     def udp(self, key: int, first: bool, ts: float, ip_len: int, length: int, buf: bytes,
@@ -396,5 +412,5 @@ class FastPath:
             conn.hist_seen |= mask
             conn.append_history("D" if is_orig else "d")
         if not conn.passive:
-            self.datagram(conn, is_orig, buf[start:start + length], ts)
+            self.sink.datagram(conn, is_orig, buf[start:start + length], ts)
         return True
