@@ -9,8 +9,10 @@ import re
 import socket
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from shoestring.flows.ids import IdGenerator, community_id
+from shoestring.flows.ids import IdGenerator, _base62, community_id
 
 # (proto, saddr, daddr, sport, dport, seed 0, seed 1). For ICMP the "ports" are the
 # type and the counterpart type (or the code, for one-way types) as the spec maps them.
@@ -102,3 +104,18 @@ def test_uids_have_zeeks_shape_and_follow_the_seed():
     assert sum(len(u) >= 15 for u in ids) > 190
     assert IdGenerator(b"other").new() != IdGenerator(b"seed").new()
     assert IdGenerator(1).new("F").startswith("F")
+
+
+_DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+@given(st.integers(min_value=0, max_value=(1 << 96) - 1))
+def test_base62_is_the_positional_number(value):
+    # The id's digits are cut ten and two at a time (speed); they must be the plain
+    # base-62 digits of the number, most significant first, no leading zeros.
+    digits = []
+    rest = value
+    while rest:
+        rest, digit = divmod(rest, 62)
+        digits.append(_DIGITS[digit])
+    assert _base62(value) == ("".join(reversed(digits)) or "0")

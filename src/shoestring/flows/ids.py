@@ -11,19 +11,21 @@ from typing import Final
 _ALPHABET: Final = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 
-# Five base-62 digits per division of the (96-bit) id: 62**5 < 2**30, so in the compiled
-# build (setup.py) the inner loop runs on machine integers and only four divisions per id
-# touch the big number.
-_CHUNK: Final = 62 ** 5
+# Ten base-62 digits per division of the (96-bit) id: 62**10 < 2**62, so in the compiled
+# build (setup.py) each piece is a machine integer and only two divisions per id touch
+# the big number; a piece is then cut two digits at a time through a table of the 3,844
+# digit pairs (a uid per connection is drawn, so this is on the per-connection path).
+_PIECE: Final = 62 ** 10
+_PAIRS: Final = tuple(a + b for a in _ALPHABET for b in _ALPHABET)
 
 
 def _base62(value: int) -> str:
     out: list[str] = []
     while value:
-        value, chunk = divmod(value, _CHUNK)
+        value, piece = divmod(value, _PIECE)
         for _ in range(5):
-            chunk, digit = divmod(chunk, 62)
-            out.append(_ALPHABET[digit])
+            piece, pair = divmod(piece, 3844)
+            out.append(_PAIRS[pair])
     return "".join(reversed(out)).lstrip("0") or "0"
 
 
