@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import mmap
 import struct
 
 import pytest
@@ -136,13 +137,10 @@ def test_not_captures(tmp_path, data, words):
         reader_for(tmp_path, data)
 
 
-def test_chunks_protocol_walks_every_record(tmp_path, monkeypatch):
-    """chunks() yields buffers; the consumer sends back where it stopped. With a tiny read
-    size every record crosses a buffer boundary at some point."""
-    monkeypatch.setattr(pcap, "BLOCK", 64)
-    reader = reader_for(tmp_path, W.pcap_bytes(FRAMES * 5))
+def walk_chunks(reader) -> tuple[list[bytes], int]:
+    """What the pipeline's loop does with chunks(): the frames, and how many buffers."""
     chunks = reader.chunks()
-    seen = []
+    seen, buffers = [], 1
     buf, pos, linktype = next(chunks)
     while True:
         while pos + 16 <= len(buf):
@@ -153,9 +151,71 @@ def test_chunks_protocol_walks_every_record(tmp_path, monkeypatch):
             pos += 16 + caplen
         try:
             buf, pos, linktype = chunks.send(pos)
+            buffers += 1
         except StopIteration:
             break
-    assert seen == [f for _, f in FRAMES * 5] and reader.error is None
+    return seen, buffers
+
+
+def test_chunks_protocol_walks_every_record_read(tmp_path, monkeypatch):
+    """chunks() yields buffers; the consumer sends back where it stopped. Read (as a
+    pipe or gzip stream is) with a tiny block size, every record crosses a buffer
+    boundary at some point."""
+    monkeypatch.setattr(pcap, "BLOCK", 64)
+    monkeypatch.setattr(pcap.CaptureReader, "_mappable_fd", lambda self: None)
+    reader = reader_for(tmp_path, W.pcap_bytes(FRAMES * 5))
+    seen, buffers = walk_chunks(reader)
+    assert seen == [f for _, f in FRAMES * 5] and reader.error is None and buffers > 10
+
+
+def test_chunks_protocol_walks_every_record_mapped(tmp_path, monkeypatch):
+    """A file on disk is mapped a window at a time; with one-page windows records cross
+    window ends all the time, and the 1514-byte frame of a window that cannot finish it
+    makes the window grow."""
+    monkeypatch.setattr(pcap, "MAP_WINDOW", mmap.ALLOCATIONGRANULARITY)
+    frames = FRAMES * 40 + [(1700000003.0, b"\x04" * (3 * mmap.ALLOCATIONGRANULARITY))]
+    reader = reader_for(tmp_path, W.pcap_bytes(frames + FRAMES))
+    assert reader._mappable_fd() is not None
+    seen, buffers = walk_chunks(reader)
+    assert seen == [f for _, f in frames + FRAMES] and reader.error is None
+    assert buffers > 10 and reader.position() == (tmp_path / "c.pcap").stat().st_size
+
+
+@pytest.mark.parametrize("cut", [1, 10, 17, 70])    # the last record is 77 bytes
+def test_mapped_file_cut_short_keeps_what_came_before(tmp_path, monkeypatch, cut):
+    monkeypatch.setattr(pcap, "MAP_WINDOW", mmap.ALLOCATIONGRANULARITY)
+    data = W.pcap_bytes(FRAMES * 10)
+    reader = reader_for(tmp_path, data[:-cut])
+    seen, _ = walk_chunks(reader)
+    assert seen == [f for _, f in FRAMES * 10][:-1]
+    assert "cut short mid-record" in reader.error
+
+
+def test_mapped_corrupt_record_names_its_file_offset(tmp_path, monkeypatch):
+    monkeypatch.setattr(pcap, "MAP_WINDOW", mmap.ALLOCATIONGRANULARITY)
+    data = bytearray(W.pcap_bytes(FRAMES * 10))
+    offset = 24
+    for _, frame in (FRAMES * 10)[:7]:
+        offset += 16 + len(frame)
+    struct.pack_into("<I", data, offset + 8, 1 << 30)        # record 8 claims 1 GiB
+    reader = reader_for(tmp_path, bytes(data))
+    chunks = reader.chunks()
+    buf, pos, _ = next(chunks)
+    seen = 0
+    while True:
+        while pos + 16 <= len(buf):
+            caplen = reader.record(buf, pos)[2]
+            if caplen > reader.limit:
+                reader.corrupt(pos, caplen)
+                break
+            if pos + 16 + caplen > len(buf):
+                break
+            seen += 1
+            pos += 16 + caplen
+        if reader.error:
+            break
+        buf, pos, _ = chunks.send(pos)
+    assert seen == 7 and f"corrupt record at byte {offset} " in reader.error
 
 
 def test_record_source_repacks_any_records():

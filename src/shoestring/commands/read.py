@@ -143,8 +143,8 @@ def _read_one(pipeline: Pipeline, reader: CaptureReader, show_progress: bool) ->
 def _progress(reader: CaptureReader, count: int, size: int) -> None:
     if size and hasattr(reader.stream, "tell"):
         # Only a file of known size has a position: tell() on a pipe (standard input)
-        # raises. A gzip stream's tell() is its place in the compressed file.
-        fraction = min(reader.stream.tell() / size, 1.0)
+        # raises. A gzip stream's position is its place in the compressed file.
+        fraction = min(reader.position() / size, 1.0)
         bar = "#" * int(fraction * 30)
         sys.stderr.write(f"\r{reader.name}: [{bar:<30}] {fraction:4.0%} {count:,} packets")
     else:
