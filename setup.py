@@ -33,6 +33,8 @@ COMPILED = [
     "src/shoestring/flows/table.py",
     "src/shoestring/pipeline.py",
     "src/shoestring/flows/ids.py",
+    "src/shoestring/flows/local_nets.py",
+    "src/shoestring/decode/packet.py",
     "src/shoestring/logs/zeek_tsv.py",
     "src/shoestring/logs/output.py",
     "src/shoestring/flows/reassembly.py",
