@@ -1,39 +1,58 @@
 """Frame bytes to Packets: link layer, IPv4/IPv6 with extension headers and fragments,
 transport headers, checksums and tunnels. Malformed input becomes a Weird, never an
 exception: every length is checked before it is trusted.
+
+Compiled (setup.py COMPILED): every packet the pipeline's fast path does not take comes
+through here. Header fields are read byte by byte (``_u16``/``_u32``, offsets as in the
+RFC diagrams cited below) rather than with struct, which in compiled code would be a
+Python call and a tuple of boxed values per header.
 """
 
 from __future__ import annotations
 
 import struct
+from typing import Callable, Final
 
 from . import checksum, link, tunnels
 from .fragments import FragmentReassembler
 from .packet import GRE, ICMP, ICMP6, IGMP, IPIP, IPV6, TCP, UDP, Packet, Tunnel, Weird
 
-IPV4_HEADER = struct.Struct("!BBHHHBBH4s4s")   # RFC 791 §3.1
-IPV6_HEADER = struct.Struct("!IHBB16s16s")     # RFC 8200 §3
-TCP_HEADER = struct.Struct("!HHIIBBHHH")       # RFC 9293 §3.1
-UDP_HEADER = struct.Struct("!HHHH")            # RFC 768
-ICMP_HEADER = struct.Struct("!BBH")            # RFC 792 / RFC 4443
+# Header layouts read below: IPv4 RFC 791 §3.1, IPv6 RFC 8200 §3, TCP RFC 9293 §3.1,
+# UDP RFC 768, ICMP RFC 792 / RFC 4443 (type, code, checksum).
 
 # IPv6 extension headers we walk through (RFC 8200 §4): hop-by-hop, routing,
 # destination options, mobility, HIP, shim6 — all "(next, len8)" shaped; AH and
 # fragment are handled on their own.
-IPV6_EXT_GENERIC = frozenset({0, 43, 60, 139, 140})
-IPV6_FRAGMENT, IPV6_AH, IPV6_NO_NEXT, IPV6_MOBILITY = 44, 51, 59, 135
-IPV6_DEST_OPTS, IPV6_ROUTING = 60, 43
-HOME_ADDRESS_OPTION = 0xC9          # RFC 6275 §6.3
-MAX_IPV6_EXT_HEADERS = 32       # more than this is an evasion attempt, not a real stack
+IPV6_EXT_GENERIC: Final = frozenset({0, 43, 60, 139, 140})
+IPV6_FRAGMENT: Final = 44
+IPV6_AH: Final = 51
+IPV6_NO_NEXT: Final = 59
+IPV6_MOBILITY: Final = 135
+IPV6_DEST_OPTS: Final = 60
+IPV6_ROUTING: Final = 43
+HOME_ADDRESS_OPTION: Final = 0xC9   # RFC 6275 §6.3
+MAX_IPV6_EXT_HEADERS: Final = 32    # more than this is an evasion attempt, not a real stack
 
 # Zeek's Tunnel::max_depth default: deeper nesting is reported, not followed.
-MAX_TUNNEL_DEPTH = 2
+MAX_TUNNEL_DEPTH: Final = 2
+
+# A link-layer decoder (link.LINK_DECODERS): (frame, offset) -> its result tuple.
+LinkDecoder = Callable[[bytes, int], tuple]
+
+
+def _u16(data: bytes, pos: int) -> int:
+    """The big-endian 16-bit field at ``pos`` (the caller has checked the length)."""
+    return data[pos] << 8 | data[pos + 1]
+
+
+def _u32(data: bytes, pos: int) -> int:
+    return data[pos] << 24 | data[pos + 1] << 16 | data[pos + 2] << 8 | data[pos + 3]
 
 
 class Decoder:
     """Decodes frames; keeps only the state that spans packets (fragments)."""
 
-    def __init__(self, ignore_checksums: bool = False):
+    def __init__(self, ignore_checksums: bool = False) -> None:
         self.ignore_checksums = ignore_checksums
         self.fragments = FragmentReassembler()
 
@@ -52,7 +71,8 @@ class Decoder:
     # -- network layer ----------------------------------------------------------------
 
     def network(self, ts: float, etype: int, frame: bytes, pos: int,
-                parent: Tunnel | None, depth: int, out: list, weirds: list) -> None:
+                parent: Tunnel | None, depth: int, out: list[Packet],
+                weirds: list[Weird]) -> None:
         if etype == link.IP_BY_VERSION:
             if len(frame) <= pos:
                 weirds.append(Weird("truncated_IP"))
@@ -67,12 +87,18 @@ class Decoder:
         else:
             self.ipv6(ts, frame, pos, parent, depth, out, weirds)
 
-    def ipv4(self, ts, frame, pos, parent, depth, out, weirds) -> None:
+    def ipv4(self, ts: float, frame: bytes, pos: int, parent: Tunnel | None, depth: int,
+             out: list[Packet], weirds: list[Weird]) -> None:
         if len(frame) < pos + 20:
             weirds.append(Weird("truncated_IP"))
             return
-        vhl, _tos, total, ident, frag, _ttl, proto, _sum, src, dst = \
-            IPV4_HEADER.unpack_from(frame, pos)
+        vhl = frame[pos]
+        total = _u16(frame, pos + 2)
+        ident = _u16(frame, pos + 4)
+        frag = _u16(frame, pos + 6)
+        proto = frame[pos + 9]
+        src = frame[pos + 12:pos + 16]
+        dst = frame[pos + 16:pos + 20]
         if vhl >> 4 != 4:
             weirds.append(Weird("bad_IP_version"))
             return
@@ -104,18 +130,22 @@ class Decoder:
         self.transport(ts, src, dst, proto, total, body, total - hlen,
                        parent, depth, out, weirds)
 
-    def ipv6(self, ts, frame, pos, parent, depth, out, weirds) -> None:
+    def ipv6(self, ts: float, frame: bytes, pos: int, parent: Tunnel | None, depth: int,
+             out: list[Packet], weirds: list[Weird]) -> None:
         if len(frame) < pos + 40:
             weirds.append(Weird("truncated_IPv6"))
             return
-        vtf, plen, nxt, _hops, src, dst = IPV6_HEADER.unpack_from(frame, pos)
-        if vtf >> 28 != 6:
+        plen = _u16(frame, pos + 4)
+        nxt = frame[pos + 6]
+        src = frame[pos + 8:pos + 24]
+        dst = frame[pos + 24:pos + 40]
+        if frame[pos] >> 4 != 6:
             weirds.append(Weird("bad_IP_version"))
             return
         total = plen + 40                      # Zeek counts what the header claims
         data = frame[pos + 40:pos + total]
         off = 0
-        final_dst = None        # a routing header's last address: the true destination
+        final_dst: bytes | None = None  # a routing header's last address: the true dst
         # Where extension headers are read "as captured", past what the payload length
         # claims (Zeek reads the header chain so): the frame, or a reassembled datagram.
         raw, base = frame, pos + 40
@@ -154,7 +184,7 @@ class Decoder:
                     weirds.append(Weird("truncated_IPv6", src=src, dst=dst))
                     return
                 frag_next = data[off]
-                frag_off_m, ident = struct.unpack_from("!HI", data, off + 2)
+                frag_off_m, ident = _u16(data, off + 2), _u32(data, off + 4)
                 more, offset = bool(frag_off_m & 1), frag_off_m & 0xFFF8
                 body = data[off + 8:]
                 if not more and offset == 0:   # an atomic fragment: nothing to reassemble
@@ -189,8 +219,9 @@ class Decoder:
 
     # -- transport layer ----------------------------------------------------------------
 
-    def transport(self, ts, src, dst, proto, ip_len, body, body_len,
-                  parent, depth, out, weirds) -> None:
+    def transport(self, ts: float, src: bytes, dst: bytes, proto: int, ip_len: int,
+                  body: bytes, body_len: int, parent: Tunnel | None, depth: int,
+                  out: list[Packet], weirds: list[Weird]) -> None:
         if proto in (IPIP, IPV6):
             self._ip_tunnel(ts, src, dst, proto, body, parent, depth, out, weirds)
             return
@@ -203,9 +234,13 @@ class Decoder:
             if len(body) < 20:
                 weirds.append(Weird("truncated_header", "TCP", src, dst))
                 return
-            (pkt.sport, pkt.dport, pkt.seq, pkt.ack, off_byte, pkt.flags, pkt.win,
-             _sum, _urg) = TCP_HEADER.unpack_from(body, 0)
-            hlen = (off_byte >> 4) * 4
+            pkt.sport = _u16(body, 0)
+            pkt.dport = _u16(body, 2)
+            pkt.seq = _u32(body, 4)
+            pkt.ack = _u32(body, 8)
+            pkt.flags = body[13]
+            pkt.win = _u16(body, 14)
+            hlen = (body[12] >> 4) * 4
             if hlen < 20:
                 weirds.append(Weird("bad_TCP_header_len", "", src, dst))
                 return
@@ -225,7 +260,10 @@ class Decoder:
             if len(body) < 8:
                 weirds.append(Weird("truncated_header", "UDP", src, dst))
                 return
-            pkt.sport, pkt.dport, ulen, usum = UDP_HEADER.unpack_from(body, 0)
+            pkt.sport = _u16(body, 0)
+            pkt.dport = _u16(body, 2)
+            ulen = _u16(body, 4)
+            usum = _u16(body, 6)
             pkt.payload = body[8:]
             pkt.payload_len = body_len - 8
             if ulen != body_len and ulen > 8:
@@ -248,7 +286,8 @@ class Decoder:
             if len(body) < 8:
                 weirds.append(Weird("truncated_header", "ICMP", src, dst))
                 return
-            pkt.icmp_type, pkt.icmp_code, _sum = ICMP_HEADER.unpack_from(body, 0)
+            pkt.icmp_type = body[0]
+            pkt.icmp_code = body[1]
             pkt.payload = body[8:]
             pkt.payload_len = body_len - 8
             if not self.ignore_checksums and len(body) >= body_len:
@@ -264,7 +303,9 @@ class Decoder:
             pkt.payload_len = body_len
         out.append(pkt)
 
-    def _ip_tunnel(self, ts, src, dst, proto, body, parent, depth, out, weirds) -> None:
+    def _ip_tunnel(self, ts: float, src: bytes, dst: bytes, proto: int, body: bytes,
+                   parent: Tunnel | None, depth: int, out: list[Packet],
+                   weirds: list[Weird]) -> None:
         if depth >= MAX_TUNNEL_DEPTH:
             weirds.append(Weird("exceeded_tunnel_max_depth", "", src, dst))
             return
@@ -273,7 +314,8 @@ class Decoder:
         tunnel.enclosing = parent
         self.network(ts, etype, body, 0, tunnel, depth + 1, out, weirds)
 
-    def _gre(self, ts, src, dst, body, parent, depth, out, weirds) -> None:
+    def _gre(self, ts: float, src: bytes, dst: bytes, body: bytes, parent: Tunnel | None,
+             depth: int, out: list[Packet], weirds: list[Weird]) -> None:
         found = tunnels.gre(body)
         if found is None:
             weirds.append(Weird("unknown_gre_version" if len(body) >= 2 and body[1] & 7 > 1
@@ -286,7 +328,8 @@ class Decoder:
         tunnel.enclosing = parent
         self._inner(ts, found, body, tunnel, depth, out, weirds)
 
-    def _udp_tunnel(self, pkt: Packet, depth: int, out: list, weirds: list) -> None:
+    def _udp_tunnel(self, pkt: Packet, depth: int, out: list[Packet],
+                    weirds: list[Weird]) -> None:
         spec = tunnels.UDP_TUNNELS.get(pkt.dport) or tunnels.UDP_TUNNELS.get(pkt.sport)
         out.append(pkt)
         if not pkt.payload:
@@ -313,7 +356,8 @@ class Decoder:
         tunnel.enclosing = pkt.parent
         self._inner(pkt.ts, found, pkt.payload, tunnel, depth, out, weirds)
 
-    def _inner(self, ts, found, data, tunnel, depth, out, weirds) -> None:
+    def _inner(self, ts: float, found: tuple[str, int, int], data: bytes, tunnel: Tunnel,
+               depth: int, out: list[Packet], weirds: list[Weird]) -> None:
         """Decode what a tunnel carries; the inner packets name ``tunnel`` as parent
         (conn.log's tunnel_parents holds the innermost tunnel only, as Zeek's)."""
         kind, etype, pos = found
@@ -327,13 +371,14 @@ class Decoder:
                          out, weirds)
             return
         decoder = link.ethernet if kind == tunnels.INNER_ETHERNET else link.ieee80211
-        found = _link(decoder, data, pos, weirds)
-        if found is not None:
-            etype, where, data = found
+        linked = _link(decoder, data, pos, weirds)
+        if linked is not None:
+            etype, where, data = linked
             self.network(ts, etype, data, where, tunnel, depth + 1, out, weirds)
 
 
-def _link(decoder, frame: bytes, pos: int, weirds: list) -> tuple | None:
+def _link(decoder: LinkDecoder, frame: bytes, pos: int,
+          weirds: list[Weird]) -> tuple[int, int, bytes] | None:
     """Run a link-layer decoder: (ethertype, where the network layer starts, the frame
     cut where the link layer says the packet ends), or None with the weird recorded."""
     try:
@@ -352,7 +397,7 @@ def _link(decoder, frame: bytes, pos: int, weirds: list) -> tuple | None:
 
 
 def _routing_header(hdr: bytes, src: bytes, dst: bytes, final_dst: bytes | None,
-                    weirds: list) -> bytes | None:
+                    weirds: list[Weird]) -> bytes | None:
     """An IPv6 Routing header (RFC 8200 §4.4) as Zeek's IPv6_Hdr_Chain takes it: the
     final destination it names (the last 16 bytes), or None, and Zeek's weirds. Type 0
     is deprecated (RFC 5095) and always reported; type 2 is Mobile IPv6's (RFC 6275)."""
@@ -385,7 +430,8 @@ def _routing_header(hdr: bytes, src: bytes, dst: bytes, final_dst: bytes | None,
     return routed if routed is not None and len(routed) == 16 else None
 
 
-def _destination_options(opts: bytes, src: bytes, dst: bytes, weirds: list) -> bytes | None:
+def _destination_options(opts: bytes, src: bytes, dst: bytes,
+                         weirds: list[Weird]) -> bytes | None:
     """Walk IPv6 destination options (RFC 8200 §4.6); return a Home Address option's
     address (RFC 6275 §6.3), which Zeek takes as the packet's true source."""
     home = None

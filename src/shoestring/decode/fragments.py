@@ -1,4 +1,5 @@
-"""IP fragment reassembly, bounded, with Zeek's weirds on overlap and excess."""
+"""IP fragment reassembly, bounded, with Zeek's weirds on overlap and excess.
+Compiled (setup.py COMPILED), with the decoder that calls it."""
 
 from __future__ import annotations
 
@@ -15,14 +16,14 @@ class FragmentReassembler:
     """Collects fragments per (src, dst, id, proto) and returns the whole payload
     when every byte up to the last fragment has arrived."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         # Insertion order is age order: a datagram moves to the end with each fragment,
         # so the stalest is the first key, found in O(1) even while a flood fills the table.
         self._pending: dict[tuple, _Datagram] = {}
         self.pending_bytes = 0
 
     def add(self, key: tuple, ts: float, offset: int, data: bytes, more: bool,
-            weirds: list) -> bytes | None:
+            weirds: list[str]) -> bytes | None:
         datagram = self._pending.pop(key, None)
         if datagram is None:
             if len(self._pending) >= MAX_PENDING:
@@ -77,7 +78,7 @@ class FragmentReassembler:
     def _drop(self, key: tuple) -> None:
         self.pending_bytes -= self._pending.pop(key).size
 
-    def _expire_oldest(self, weirds: list) -> None:
+    def _expire_oldest(self, weirds: list[str]) -> None:
         self._drop(next(iter(self._pending)))
         weirds.append("fragment_table_full")
 
@@ -92,14 +93,17 @@ class _Datagram:
         self.size = 0                          # bytes held, overlapping copies included
 
     def assemble(self) -> bytes | None:
-        buf = bytearray(self.total)
+        total = self.total
+        if total is None:
+            return None                        # the last fragment has not come yet
+        buf = bytearray(total)
         covered = 0
         # Earlier fragments win on overlap, as the first-arrival policy Zeek uses.
         for start, piece in sorted(self.pieces, key=lambda p: p[0]):
             if start > covered:
                 return None                    # a hole remains
-            end = min(start + len(piece), self.total)
+            end = min(start + len(piece), total)
             if end > covered:
                 buf[covered:end] = piece[covered - start:end - start]
                 covered = end
-        return bytes(buf) if covered >= self.total else None
+        return bytes(buf) if covered >= total else None

@@ -3,26 +3,36 @@
 Each function takes (frame, offset) and returns ``(ethertype, offset)`` of the next
 layer (plus, from PPPoE, a third element: where the packet ends), or ``(None, reason)`` when the frame holds nothing we decode (reason is a Zeek
 weird name, or "" when the frame is simply not IP, like ARP, and is not odd at all).
+Decoders that may end in pppoe() are typed as returning a plain ``tuple``: compiled
+(setup.py COMPILED), a two-element tuple type would reject PPPoE's three elements.
 """
 
 from __future__ import annotations
 
 import struct
+from typing import Final
 
 # DLT_* link types (tcpdump.org/linktypes.html) that we read.
 DLT_NULL, DLT_EN10MB, DLT_PPP, DLT_RAW_OLD, DLT_RAW_BSD, DLT_PPP_SERIAL = 0, 1, 9, 12, 14, 50
 DLT_RAW, DLT_IEEE802_11, DLT_LOOP, DLT_LINUX_SLL, DLT_IEEE802_11_RADIO = 101, 105, 108, 113, 127
 DLT_IPV4, DLT_IPV6, DLT_NFLOG, DLT_LINUX_SLL2 = 228, 229, 239, 276
 
-ETH_IPV4, ETH_IPV6 = 0x0800, 0x86DD
-ETH_VLAN, ETH_QINQ, ETH_QINQ_OLD = 0x8100, 0x88A8, 0x9100
-ETH_MPLS, ETH_MPLS_MC, ETH_PPPOE_SESSION = 0x8847, 0x8848, 0x8864
-ETH_VNTAG, ETH_PBB, ETH_FABRICPATH = 0x8926, 0x88E7, 0x8903
+ETH_IPV4: Final = 0x0800
+ETH_IPV6: Final = 0x86DD
+ETH_VLAN: Final = 0x8100
+ETH_QINQ: Final = 0x88A8
+ETH_QINQ_OLD: Final = 0x9100
+ETH_MPLS: Final = 0x8847
+ETH_MPLS_MC: Final = 0x8848
+ETH_PPPOE_SESSION: Final = 0x8864
+ETH_VNTAG: Final = 0x8926
+ETH_PBB: Final = 0x88E7
+ETH_FABRICPATH: Final = 0x8903
 
 # A pseudo-ethertype for "an IP packet; look at the version nibble" (MPLS, raw links).
-IP_BY_VERSION = -1
+IP_BY_VERSION: Final = -1
 
-MAX_LINK_LAYERS = 16        # VLAN/MPLS/PBB nesting deeper than this is an attack, not a LAN
+MAX_LINK_LAYERS: Final = 16  # VLAN/MPLS/PBB nesting deeper than this is an attack, not a LAN
 
 U16 = struct.Struct("!H")
 U16LE = struct.Struct("<H")
@@ -31,23 +41,23 @@ U32 = struct.Struct("!I")
 PPP_TO_ETHERTYPE = {0x0021: ETH_IPV4, 0x0057: ETH_IPV6}
 
 
-def ethernet(frame: bytes, pos: int) -> tuple[int | None, int | str]:
+def ethernet(frame: bytes, pos: int) -> tuple:
     """Ethernet II / 802.3 with VLAN, QinQ, MPLS, PPPoE, VN-tag, PBB, FabricPath, SNAP."""
     for _ in range(MAX_LINK_LAYERS):
         if len(frame) < pos + 14:
             return None, "truncated_link_header"
-        etype = U16.unpack_from(frame, pos + 12)[0]
+        etype = frame[pos + 12] << 8 | frame[pos + 13]
         pos += 14
         for _ in range(MAX_LINK_LAYERS):
             if etype in (ETH_VLAN, ETH_QINQ, ETH_QINQ_OLD):
                 if len(frame) < pos + 4:
                     return None, "truncated_link_header"
-                etype = U16.unpack_from(frame, pos + 2)[0]
+                etype = frame[pos + 2] << 8 | frame[pos + 3]
                 pos += 4
             elif etype == ETH_VNTAG:
                 if len(frame) < pos + 6:
                     return None, "truncated_link_header"
-                etype = U16.unpack_from(frame, pos + 4)[0]
+                etype = frame[pos + 4] << 8 | frame[pos + 5]
                 pos += 6
             else:
                 break
@@ -122,21 +132,21 @@ def null_loopback(frame: bytes, pos: int, network_order: bool) -> tuple[int | No
     return None, ""
 
 
-def linux_sll(frame: bytes, pos: int) -> tuple[int | None, int | str]:
+def linux_sll(frame: bytes, pos: int) -> tuple:
     if len(frame) < pos + 16:
         return None, "truncated_link_header"
     proto = U16.unpack_from(frame, pos + 14)[0]
     return _ethertype_or_vlan(frame, proto, pos + 16)
 
 
-def linux_sll2(frame: bytes, pos: int) -> tuple[int | None, int | str]:
+def linux_sll2(frame: bytes, pos: int) -> tuple:
     if len(frame) < pos + 20:
         return None, "truncated_link_header"
     proto = U16.unpack_from(frame, pos)[0]
     return _ethertype_or_vlan(frame, proto, pos + 20)
 
 
-def _ethertype_or_vlan(frame: bytes, etype: int, pos: int) -> tuple[int | None, int | str]:
+def _ethertype_or_vlan(frame: bytes, etype: int, pos: int) -> tuple:
     while etype in (ETH_VLAN, ETH_QINQ, ETH_QINQ_OLD) and len(frame) >= pos + 4:
         etype = U16.unpack_from(frame, pos + 2)[0]
         pos += 4

@@ -1,17 +1,36 @@
 """The decoded packet: what decode/ hands to the connection table.
 
-One small slotted object per transport-layer packet. ``src``/``dst`` stay raw address
+One small object per transport-layer packet. ``src``/``dst`` stay raw address
 bytes (4 or 16) until a log needs text, because formatting addresses per packet costs
 more than everything else the table does.
+
+Compiled (setup.py COMPILED): Packet, Tunnel and Weird are native classes, so the
+compiled decoder, table and TCP state machine read and write their fields directly
+instead of through attribute lookups; the constants are Final, so compiled importers
+use them as C constants.
 """
 
 from __future__ import annotations
 
+from typing import Final
+
 # IP protocol numbers (IANA).
-ICMP, IGMP, IPIP, TCP, UDP, IPV6, GRE, ICMP6 = 1, 2, 4, 6, 17, 41, 47, 58
+ICMP: Final = 1
+IGMP: Final = 2
+IPIP: Final = 4
+TCP: Final = 6
+UDP: Final = 17
+IPV6: Final = 41
+GRE: Final = 47
+ICMP6: Final = 58
 
 # TCP flag bits (RFC 9293 §3.1).
-FIN, SYN, RST, PSH, ACK, URG = 0x01, 0x02, 0x04, 0x08, 0x10, 0x20
+FIN: Final = 0x01
+SYN: Final = 0x02
+RST: Final = 0x04
+PSH: Final = 0x08
+ACK: Final = 0x10
+URG: Final = 0x20
 
 
 class Packet:
@@ -57,7 +76,10 @@ class Tunnel:
     def __init__(self, kind: str, src: bytes, dst: bytes, sport: int = 0, dport: int = 0,
                  outer: Packet | None = None):
         self.kind = kind                # "Tunnel::GRE", "Tunnel::VXLAN", ...
-        self.src, self.dst, self.sport, self.dport = src, dst, sport, dport
+        self.src = src
+        self.dst = dst
+        self.sport = sport
+        self.dport = dport
         self.outer = outer              # the outer UDP packet, for UDP-carried tunnels
         self.uid: str | None = None     # filled by the pipeline
         self.enclosing: Tunnel | None = None  # the tunnel this one runs inside
@@ -71,4 +93,8 @@ class Weird:
 
     def __init__(self, name: str, addl: str = "", src: bytes | None = None,
                  dst: bytes | None = None, source: str = ""):
-        self.name, self.addl, self.src, self.dst, self.source = name, addl, src, dst, source
+        self.name = name
+        self.addl = addl
+        self.src = src
+        self.dst = dst
+        self.source = source

@@ -1,26 +1,30 @@
 """Tunnel headers, decapsulated as Zeek does: each function returns where the inner
 packet starts and what it is (an ethertype, a link layer, or IP by version nibble),
 or None when the bytes are not that tunnel after all (then the outer packet is all
-there is, and nothing is odd about it)."""
+there is, and nothing is odd about it). Compiled (setup.py COMPILED)."""
 
 from __future__ import annotations
 
 import struct
+from typing import Callable, Final
 
 from .link import ETH_IPV4, ETH_IPV6, IP_BY_VERSION, PPP_TO_ETHERTYPE
 
 U16 = struct.Struct("!H")
 
 # What the inner bytes are.
-INNER_ETHERNET = "ethernet"
-INNER_IP = "ip"
-INNER_80211 = "802.11"
+INNER_ETHERNET: Final = "ethernet"
+INNER_IP: Final = "ip"
+INNER_80211: Final = "802.11"
 
 # UDP ports Zeek decapsulates on by default (base/packet-protocols).
 VXLAN_PORT, GENEVE_PORT, TEREDO_PORT, AYIYA_PORT = 4789, 6081, 3544, 5072
 GTPV1_U_PORT, GTPV1_C_PORT, GRE_IN_UDP_PORT = 2152, 2123, 4754
 
-GRE_ERSPAN_II, GRE_ERSPAN_III, GRE_TEB, GRE_PPP = 0x88BE, 0x22EB, 0x6558, 0x880B
+GRE_ERSPAN_II: Final = 0x88BE
+GRE_ERSPAN_III: Final = 0x22EB
+GRE_TEB: Final = 0x6558
+GRE_PPP: Final = 0x880B
 
 
 def gre(data: bytes) -> tuple[str, int, int] | None:
@@ -156,7 +160,8 @@ def gtpv1_u(data: bytes) -> tuple[str, int, int] | None:
     return INNER_IP, IP_BY_VERSION, pos
 
 
-UDP_TUNNELS = {
+# Port -> (tunnel.log kind, service name, header parser).
+UDP_TUNNELS: dict[int, tuple[str, str, Callable[[bytes], tuple[str, int, int] | None]]] = {
     VXLAN_PORT: ("Tunnel::VXLAN", "vxlan", vxlan),
     GENEVE_PORT: ("Tunnel::GENEVE", "geneve", geneve),
     TEREDO_PORT: ("Tunnel::TEREDO", "teredo", teredo),

@@ -3,6 +3,9 @@
 The default is Zeek's: its private and special-purpose address space (Site::
 private_address_space, drawn from IANA's special-purpose registries), which is what a
 small office's LAN is made of. Lookups are cached per address: a conn asks twice.
+
+Compiled (setup.py COMPILED): every logged connection asks twice, and the analyzers ask
+through the pipeline's connection view.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ MAX_CACHE = 1 << 14
 
 
 class LocalNets:
-    def __init__(self, networks: Iterable[str] = ZEEK_DEFAULT_LOCAL_NETS):
+    def __init__(self, networks: Iterable[str] = ZEEK_DEFAULT_LOCAL_NETS) -> None:
         self._nets: dict[int, list[tuple[int, int]]] = {4: [], 16: []}
         for text in networks:
             net = ipaddress.ip_network(text, strict=False)
