@@ -10,6 +10,7 @@ from mypy_extensions import u8
 
 from ..decode.packet import ICMP, ICMP6, TCP, UDP
 from . import tcp
+from .local_nets import LocalNets
 
 PROTO_NAMES = {TCP: "tcp", UDP: "udp", ICMP: "icmp", ICMP6: "icmp"}
 
@@ -265,7 +266,7 @@ class Conn:
             return state, self.orig_size, self.resp_size
         return "OTH", self.orig_size, self.resp_size
 
-    def record(self, local_nets, community_id: str | None) -> dict:
+    def record(self, local_nets: LocalNets | None, community_id: str | None) -> dict:
         """The conn.log record, as Zeek's set_conn fills it at the end."""
         state, orig_bytes, resp_bytes = self.state_and_sizes()
         duration = self.last - self.start
