@@ -30,7 +30,7 @@ class FileTransfer:
     __slots__ = ("fuid", "source", "is_orig", "ts", "last_ts", "depth", "filename",
                  "total_bytes", "seen_bytes", "missing_bytes", "overflow_bytes",
                  "mime_type", "on_mime", "conns", "local_orig", "_bof", "_sniffed",
-                 "_next", "_ooo", "_ooo_bytes", "_max_end", "_hashes", "_hash_ok",
+                 "_next", "_ooo", "_ooo_bytes", "_max_end", "_hashes", "_updates", "_hash_ok",
                  "ended")
 
     def __init__(self, fuid: str, source: str, is_orig: bool, ts: float, *,
@@ -59,6 +59,10 @@ class FileTransfer:
         self._max_end = 0
         # hashlib's objects are opaque to the type checker (and to mypyc): Any.
         self._hashes: tuple[Any, Any, Any] = (hashlib.md5(), hashlib.sha1(), hashlib.sha256())
+        # Their update methods, bound once: a call through a method name looks the name
+        # up on the object again, for each of the three hashes of each body segment.
+        md5, sha1, sha256 = self._hashes
+        self._updates: tuple[Any, Any, Any] = (md5.update, sha1.update, sha256.update)
         self._hash_ok = True
         self.ended = False
 
@@ -111,10 +115,10 @@ class FileTransfer:
 
     def _in_order(self, data: Buffer) -> None:
         if self._hash_ok:
-            md5, sha1, sha256 = self._hashes   # unrolled: this runs for each body segment
-            md5.update(data)
-            sha1.update(data)
-            sha256.update(data)
+            md5, sha1, sha256 = self._updates  # unrolled: this runs for each body segment
+            md5(data)
+            sha1(data)
+            sha256(data)
         if not self._sniffed:
             self._bof += data[:BOF_SIZE - len(self._bof)]
             if len(self._bof) >= BOF_SIZE:

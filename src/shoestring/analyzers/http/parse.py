@@ -355,11 +355,12 @@ class HttpStream:
         if end < 0 or end > consts.MAX_LINE:
             return False
         block = bytes(buf[:end])
-        if block.count(b"\r") != block.count(b"\n") or block.count(b"\r\n") * 2 != \
-                block.count(b"\r") + block.count(b"\n"):
+        lines = block.split(b"\r\n")
+        # Each separator holds one CR and one LF; any more is a bare CR or LF.
+        if block.count(b"\r") + block.count(b"\n") != 2 * (len(lines) - 1):
             return False                        # a bare CR or LF: let the slow path decide
         del buf[:end + 4]
-        for line in block.split(b"\r\n"):
+        for line in lines:
             self._header(line)
         self._headers_done()
         return True
@@ -389,8 +390,9 @@ class HttpStream:
                 self.last_header[1] += b" " + line.strip(b" \t")
             return
         self._flush_header()
-        colon = line.find(b":")
-        if colon <= 0:
+        # partition: one call that splits, where find and two slices were three
+        name, colon, value = line.partition(b":")
+        if not colon or not name:
             self._weird("HTTP_bad_header_line" if not trailer else "HTTP_bad_trailer_line")
             return
         if trailer:
@@ -400,7 +402,7 @@ class HttpStream:
             if self.n_headers == consts.MAX_HEADERS + 1:
                 self._weird("HTTP_too_many_headers")
             return
-        self.last_header = [line[:colon].strip(b" \t"), line[colon + 1:].strip(b" \t")]
+        self.last_header = [name.strip(b" \t"), value.strip(b" \t")]
 
     def _flush_header(self) -> None:
         h = self.last_header
