@@ -107,7 +107,7 @@ def _format_time(value: Any) -> str:
                 digits = str(micros)
                 if len(digits) <= 6:
                     digits = "0" * (7 - len(digits)) + digits
-                return digits[:-6] + "." + digits[-6:]
+                return f"{digits[:-6]}.{digits[-6:]}"     # one string built, not two
     return f"{value:.6f}"
 
 
