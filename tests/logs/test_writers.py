@@ -7,6 +7,8 @@ import io
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shoestring.logs import jsonl, zeek_tsv
 from shoestring.logs.output import DirectoryOutput
@@ -51,6 +53,8 @@ def field(record_value, name="s") -> str:
     (b"\xff\xfeok", "\\xff\\xfeok"),     # bytes that are not UTF-8: \xNN
     ("x\udcffy", "x\\xffy"),             # ... also when held as str with surrogateescape
     ("\u0085", "\\xc2\\x85"),            # a C1 control, as its UTF-8 bytes
+    ("soft\u00adhyphen", "soft\u00adhyphen"),  # not printable, but nothing Zeek escapes
+    ("\u00e9\\", "\u00e9\\\\"),              # non-ASCII with a backslash
 ])
 def test_string_escaping(value, written):
     assert field(value) == written
@@ -80,6 +84,24 @@ def test_types_render_as_zeek():
     assert row["ts"] == "1.000000" and row["d"] == "2.500000"
     assert (row["id.orig_h"], row["id.orig_p"], row["flag"]) == ("10.0.0.1", "443", "T")
     assert row["n"] == "12345678901234" and row["kind"] == "Tunnel::GRE"
+
+
+@pytest.mark.parametrize("value", [
+    1700000000.0, 1700000000.5, 1762140600.123456, 1762140600.1234565, 0.0078125,
+    0.0000005, 0.0000015, 0.9999995, 2.5e-7, 1e-300, 5e-324, 0.0, -0.0, -1.5, 3.9999999e9,
+    4e9, 1e20, float("inf"), float("-inf"), float("nan"), 7, 0, True, 10 ** 20])
+def test_times_render_as_python_formats_them(value):
+    # _format_time renders most times as integers; ties, edges and non-floats are
+    # handed to Python's formatter. Both must agree everywhere.
+    assert zeek_tsv._format_time(value) == f"{value:.6f}"
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(st.floats(), st.floats(min_value=1e9, max_value=4.2e9),
+                 st.integers(0, 4_200_000_000_000_000).map(lambda n: n / 1e6),
+                 st.integers(0, 1 << 40).map(lambda n: (n + 0.5) / 1e6)))
+def test_times_render_as_python_formats_them_anywhere(value):
+    assert zeek_tsv._format_time(value) == f"{value:.6f}"
 
 
 def test_header_and_footer():

@@ -9,8 +9,9 @@ hourly rotation and sealing.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
+from typing import IO, Protocol
 
 from . import schema as schemas
 from .jsonl import JsonFormat
@@ -24,10 +25,16 @@ class LogOutput(Protocol):
 
 
 class _OpenLog:
-    __slots__ = ("file", "fmt", "last_ts", "count")
+    __slots__ = ("file", "fmt", "line", "last_ts", "count")
 
-    def __init__(self, file, fmt):
-        self.file, self.fmt, self.last_ts, self.count = file, fmt, 0.0, 0
+    def __init__(self, file: IO[str], fmt: TsvFormat | JsonFormat):
+        self.file = file
+        self.fmt = fmt
+        # The formatter's line renderer, held typed: a call per record without looking
+        # the attribute up on an untyped object first.
+        self.line: Callable[[dict], str] = fmt.line
+        self.last_ts = 0.0
+        self.count = 0
 
 
 class DirectoryOutput:
@@ -56,7 +63,7 @@ class DirectoryOutput:
         ts = record.get("ts")
         if ts is not None and ts > handle.last_ts:
             handle.last_ts = ts
-        handle.file.write(handle.fmt.line(record))
+        handle.file.write(handle.line(record))
         handle.count += 1
 
     def _start(self, log: str, ts: float) -> _OpenLog:

@@ -6,16 +6,18 @@ written at hundreds of thousands of records a second.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterable
 from typing import IO, Any, Final
 
 from .schema import LogSchema
 
-SEPARATOR = "\t"
-SET_SEPARATOR = ","
-EMPTY_FIELD = "(empty)"
-UNSET_FIELD = "-"
+# Final: compiled, these are C constants rather than a module-dict look-up per field.
+SEPARATOR: Final = "\t"
+SET_SEPARATOR: Final = ","
+EMPTY_FIELD: Final = "(empty)"
+UNSET_FIELD: Final = "-"
 
 # Bytes Zeek writes as \xNN inside a string field: controls, DEL and the separator.
 _ESCAPES = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)}
@@ -36,9 +38,12 @@ def escape_text(value: str | bytes, in_container: bool = False) -> str:
         return EMPTY_FIELD
     if value == UNSET_FIELD:
         return "\\x2d"
-    if value.isascii() and value.isprintable() and "\\" not in value and \
+    # The common case, nothing to escape. isprintable() is False for everything the
+    # slow path rewrites but the backslash (controls, DEL, C1 controls, surrogates), and
+    # the slow path leaves printable non-ASCII text as it is.
+    if value.isprintable() and "\\" not in value and \
             not (in_container and SET_SEPARATOR in value):
-        return value                            # the common case: nothing to escape
+        return value
     text = value.translate(_SET_ESCAPE_TABLE if in_container else _ESCAPE_TABLE)
     if not text.isascii():
         text = _escape_surrogates(text)
@@ -76,12 +81,42 @@ def _scalar_kind(zeek_type: str) -> int:
     return _PLAIN
 
 
+#: Below this, a time's microseconds (value * 1e6) are under 2**52, where a double's
+#: spacing is at most 0.5 -- what _format_time's shortcut needs. 4e9 s is the year 2096.
+_FAST_TIME_LIMIT: Final = 4e9
+
+
+def _format_time(value: Any) -> str:
+    """f"{value:.6f}": Zeek's times, intervals and doubles.
+
+    Python's float formatting (correctly rounded, ties to even) costs several times
+    what this integer rendering does, and every log has a time. The shortcut is exact:
+    value * 1e6 is off the true product by at most half the spacing u of doubles
+    there, and u <= 0.5 divides 0.5, so unless the rounded product ends in exactly .5
+    (then the lost bits or a tie decide: the formatter is asked), the true product
+    rounds to the same whole number of microseconds as the computed one."""
+    if isinstance(value, float):
+        x: float = value
+        if 0.0 < x < _FAST_TIME_LIMIT:
+            scaled = x * 1e6
+            micros = int(scaled)
+            frac = scaled - micros
+            if frac != 0.5:
+                if frac > 0.5:
+                    micros += 1
+                digits = str(micros)
+                if len(digits) <= 6:
+                    digits = "0" * (7 - len(digits)) + digits
+                return f"{digits[:-6]}.{digits[-6:]}"     # one string built, not two
+    return f"{value:.6f}"
+
+
 def _format_scalar(kind: int, value: Any) -> str:
     """One set value (not None) of a scalar field or container element."""
     if kind == _TEXT:
         return escape_text(value)
     if kind == _TIME:
-        return f"{value:.6f}"
+        return _format_time(value)
     if kind == _BOOL:
         return "T" if value else "F"
     return str(value)
@@ -92,14 +127,15 @@ def _container_formatter(element_type: str, ordered: bool) -> Callable[[Any], st
     is_text = kind == _TEXT
 
     def fmt(values: Iterable) -> str:
-        items = list(values) if ordered else sorted(values, key=str)
-        if not items:
-            return EMPTY_FIELD
-        if is_text:
-            return SET_SEPARATOR.join(escape_text(v, True) if v != "" else EMPTY_FIELD
-                                      for v in items)
-        return SET_SEPARATOR.join(UNSET_FIELD if v is None else _format_scalar(kind, v)
-                                  for v in items)
+        # A loop into a list rather than join over a generator: compiled, a generator
+        # is an object with a resumable frame, built per container.
+        out: list[str] = []
+        for v in (values if ordered else sorted(values, key=str)):
+            if is_text:
+                out.append(escape_text(v, True) if v != "" else EMPTY_FIELD)
+            else:
+                out.append(UNSET_FIELD if v is None else _format_scalar(kind, v))
+        return SET_SEPARATOR.join(out) if out else EMPTY_FIELD
 
     return fmt
 
@@ -135,7 +171,9 @@ class LineFormatter:
         self.kinds: list[int] = []
         self.containers: list[Callable[[Any], str] | None] = []
         for field in schema.fields:
-            self.names.append(field.name)
+            # Interned like the records' keys (string literals), so that each look-up
+            # matches by identity instead of comparing the characters.
+            self.names.append(sys.intern(field.name))
             if field.container:
                 self.kinds.append(_CONTAINER)
                 self.containers.append(_container_formatter(field.element_type,
@@ -145,20 +183,21 @@ class LineFormatter:
                 self.containers.append(None)
 
     def __call__(self, record: dict[str, Any]) -> str:
-        parts: list[str] = []
+        names = self.names
         kinds = self.kinds
-        i = 0
-        for name in self.names:
-            value = record.get(name)
+        # Sized once and filled in place: appending regrew the list a few times a line.
+        parts = [UNSET_FIELD] * len(names)
+        for i in range(len(names)):
+            value = record.get(names[i])
             if value is None:
-                parts.append(UNSET_FIELD)
-            elif kinds[i] != _CONTAINER:
-                parts.append(_format_scalar(kinds[i], value))
+                continue
+            kind = kinds[i]
+            if kind != _CONTAINER:
+                parts[i] = _format_scalar(kind, value)
             else:
                 container = self.containers[i]
                 assert container is not None
-                parts.append(container(value))
-            i += 1
+                parts[i] = container(value)
         return SEPARATOR.join(parts) + "\n"
 
 
