@@ -50,6 +50,7 @@ COMPILED = [
     "src/shoestring/analyzers/quic/analyzer.py",
     "src/shoestring/analyzers/quic/parse.py",
     "src/shoestring/analyzers/quic/consts.py",
+    "src/shoestring/analyzers/quic/crypto.py",
     "src/shoestring/analyzers/tls/consts.py",
     "src/shoestring/analyzers/tls/ciphers.py",
     "src/shoestring/analyzers/tls/records.py",

@@ -83,8 +83,8 @@ class LongHeader:
                 f"pn_offset={self.pn_offset}, end={self.end})")
 
 
-#: first byte, version, DCID length: the fixed start of every long header.
-_LONG_START: Final = struct.Struct(">BIB")
+#: The version field after a long header's first byte (RFC 9000 §17.2).
+_VERSION: Final = struct.Struct(">I")
 #: Version -> wire type bits to normalised type, for the versions we can parse (a dict
 #: lookup instead of consts.packet_types' chain of tests, once per long packet).
 _PACKET_TYPES: Final[dict[int, tuple[int, int, int, int] | None]] = {
@@ -96,7 +96,11 @@ def parse_long_header(buf: bytes, off: int = 0) -> LongHeader:
     n = len(buf)
     if off + 7 > n:
         raise QUICParseError("long header shorter than 7 bytes", "QUIC_truncated_packet")
-    first, version, dlen = _LONG_START.unpack_from(buf, off)
+    # The single bytes by indexing and the version declared int: struct's tuple is Any to
+    # the compiler, which would make every offset computed from them a generic object.
+    first = buf[off]
+    version: int = _VERSION.unpack_from(buf, off + 1)[0]
+    dlen = buf[off + 5]
     types = _PACKET_TYPES.get(version)      # None: VN or unknown, whose CIDs may be 255 long
     p = off + 6
     if dlen > MAX_CID_LEN and types is not None:
