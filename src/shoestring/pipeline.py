@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import struct
 from collections import Counter
 
 from typing import Final, cast
@@ -18,7 +17,7 @@ from mypy_extensions import mypyc_attr
 
 from .analyzers.base import Analyzer, AnalyzerSpec, ConnContext
 from .analyzers.detect import Detector
-from .decode.decoder import Decoder
+from .decode.decoder import Decoder, u16, u32
 from .decode.packet import FIN, TCP, UDP, Packet, Tunnel, Weird
 from .flows.conn import Conn, addr_text
 from .flows.ids import IdGenerator, community_id
@@ -30,16 +29,10 @@ from .decode.tunnels import UDP_TUNNELS
 from .flows.table import ConnTable, FastPath, PayloadSink
 from .logs.output import LogOutput
 
-# Ethernet II type, then IPv4 version/IHL, total length, flags/fragment offset,
-# protocol, source and destination (RFC 791 §3.1), in one unpack. The addresses come
-# as numbers: they only go into the connection key (flows/conn.py conn_key's layout).
-ETH_IPV4_FAST = struct.Struct("!12xHBxH2xHxB2xII")
 # flows/conn.py conn_key's protocol field for IPv4 keys, placed so that
 # ``(KEY_x | lower side) << 48 | higher side`` is the whole key (a side is 48 bits).
 KEY_TCP: Final = 6 << 48
 KEY_UDP: Final = 17 << 48
-TCP_FAST = struct.Struct("!HHIIBBH")    # RFC 9293 §3.1, up to the window
-UDP_FAST = struct.Struct("!HHHH")       # RFC 768
 # UDP ports the general path must see: tunnels to decapsulate.
 NO_FAST_UDP_PORTS = frozenset(UDP_TUNNELS)
 # conn.log's service for the UDP connection that carries a tunnel ("vxlan", ...).
@@ -128,20 +121,17 @@ class Pipeline(PayloadSink, StreamSink):
         ``(ts, linktype, frame, wirelen)`` records.
 
         This loop is the sensor's hot path. It walks pcap-format records straight in
-        the reader's buffer (no per-packet generator, no frame copy) and handles plain
-        Ethernet (or one VLAN tag) + IPv4 TCP/UDP packets of known, passive connections
-        in place, handing them to flows' FastPath. Everything else, and anything
-        unusual, is cut out and goes through the general decoder and table
-        (``_track``). ``progress(count)`` is called about every ``every`` packets."""
+        the reader's buffer (no per-packet generator), cuts each frame out once, and
+        handles plain Ethernet (or one VLAN tag) + IPv4 TCP/UDP packets of known
+        connections in place, handing them to flows' FastPath. Everything else, and
+        anything unusual, goes through the general decoder and table (``_track``).
+        ``progress(count)`` is called about every ``every`` packets."""
         if not hasattr(source, "chunks"):
             source = RecordSource(source)
         stats = self.stats
         table = self.table
         fast = FastPath(table, self)
         fast_tcp, fast_udp, track = fast.tcp, fast.udp, self._track
-        eth_ip = ETH_IPV4_FAST.unpack_from
-        tcp_header = TCP_FAST.unpack_from
-        udp_header = UDP_FAST.unpack_from
         verify = not self.decoder.ignore_checksums
         valid, pseudo = checksum.valid, checksum.pseudo_header_sum
         no_fast_udp = NO_FAST_UDP_PORTS
@@ -190,22 +180,33 @@ class Pipeline(PayloadSink, StreamSink):
                         first = ts
                     table.expire(ts)
                     next_tick = table._clock + 1
+                # The frame as its own bytes: the one copy per packet out of the
+                # capture's buffer (a mapped file), after which the compiled loop reads
+                # the headers byte by byte as machine integers, not through struct's
+                # tuples of boxed ones.
+                frame: bytes = buf[data:stop]
                 if fast_link and caplen >= 42:
-                    etype, vhl, total, frag, proto, src, dst = eth_ip(buf, data)
-                    off = data + 14
+                    off = 14
+                    etype = u16(frame, 12)
                     if etype == 0x8100:                    # one VLAN tag
-                        etype, vhl, total, frag, proto, src, dst = eth_ip(buf, data + 4)
-                        off += 4
+                        etype = u16(frame, 16)
+                        off = 18
+                    vhl = frame[off]
                     ihl = (vhl & 0x0F) << 2
+                    total = u16(frame, off + 2)
                     if etype == 0x0800 and vhl >> 4 == 4 and ihl >= 20 and \
-                            total >= ihl + 8 and off + total <= stop and \
-                            not frag & 0x3FFF and \
-                            (not verify or valid(buf[off:off + ihl])):
+                            total >= ihl + 8 and off + total <= caplen and \
+                            not u16(frame, off + 6) & 0x3FFF and \
+                            (not verify or valid(frame[off:off + ihl])):
+                        proto = frame[off + 9]
+                        src = u32(frame, off + 12)
+                        dst = u32(frame, off + 16)
                         t = off + ihl
                         if proto == 6:
                             if total >= ihl + 20:
-                                sport, dport, seq, ack, hlen, flags, win = tcp_header(buf, t)
-                                hlen = (hlen >> 4) << 2
+                                sport = u16(frame, t)
+                                dport = u16(frame, t + 2)
+                                hlen = (frame[t + 12] >> 4) << 2
                                 length = total - ihl - hlen
                                 lo = src << 16 | sport
                                 hi = dst << 16 | dport
@@ -213,15 +214,18 @@ class Pipeline(PayloadSink, StreamSink):
                                 if not src_first:
                                     lo, hi = hi, lo
                                 if hlen >= 20 and length >= 0 and (not verify or valid(
-                                        buf[t:off + total],
-                                        pseudo(buf[off + 12:off + 16], buf[off + 16:off + 20],
+                                        frame[t:off + total],
+                                        pseudo(frame[off + 12:off + 16], frame[off + 16:off + 20],
                                                6, total - ihl))) and \
                                         fast_tcp((KEY_TCP | lo) << 48 | hi,
-                                                 src_first, ts, total, seq, ack, flags, win,
-                                                 length, buf, t + hlen):
+                                                 src_first, ts, total, u32(frame, t + 4),
+                                                 u32(frame, t + 8), frame[t + 13],
+                                                 u16(frame, t + 14), length, frame, t + hlen):
                                     continue
                         elif proto == 17:
-                            sport, dport, ulen, usum = udp_header(buf, t)
+                            sport = u16(frame, t)
+                            dport = u16(frame, t + 2)
+                            ulen = u16(frame, t + 4)
                             # Tunnel ports and datagrams that may be Teredo (an IPv6
                             # header, or Teredo's own headers) need decapsulation.
                             lo = src << 16 | sport
@@ -231,16 +235,16 @@ class Pipeline(PayloadSink, StreamSink):
                                 lo, hi = hi, lo
                             if ulen == total - ihl and sport not in no_fast_udp and \
                                     dport not in no_fast_udp and \
-                                    (ulen < 48 or buf[t + 8] >> 4 != 6) and \
-                                    (ulen < 10 or buf[t + 8] or buf[t + 9] > 1) and \
-                                    (not verify or not usum or valid(
-                                        buf[t:off + total],
-                                        pseudo(buf[off + 12:off + 16], buf[off + 16:off + 20],
+                                    (ulen < 48 or frame[t + 8] >> 4 != 6) and \
+                                    (ulen < 10 or frame[t + 8] or frame[t + 9] > 1) and \
+                                    (not verify or not u16(frame, t + 6) or valid(
+                                        frame[t:off + total],
+                                        pseudo(frame[off + 12:off + 16], frame[off + 16:off + 20],
                                                17, ulen))) and \
                                     fast_udp((KEY_UDP | lo) << 48 | hi, src_first,
-                                             ts, total, ulen - 8, buf, t + 8):
+                                             ts, total, ulen - 8, frame, t + 8):
                                 continue
-                track(ts, linktype, buf[data:stop])
+                track(ts, linktype, frame)
             if getattr(source, "error", None):
                 break
             try:

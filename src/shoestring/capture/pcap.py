@@ -27,7 +27,7 @@ BLOCK = 1 << 22                 # 4 MiB reads: few syscalls, bounded memory
 # ~7% of an all-analyzers run, more of a conn-only one; mapped, the pages are used where
 # they lie). The window bounds the resident mapping (the file's pages count in the RSS
 # while mapped) and is unmapped once walked.
-MAP_WINDOW = 1 << 25            # 32 MiB
+MAP_WINDOW = 1 << 23            # 8 MiB
 # A record claiming more than this is corrupt: no link type carries frames this large
 # (pcap's own MAXIMUM_SNAPLEN for D-Bus is 128 MiB; Ethernet with TSO tops out far below).
 MAX_RECORD = 1 << 18            # 256 KiB, what libpcap uses as its default maximum

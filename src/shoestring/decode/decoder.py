@@ -3,7 +3,7 @@ transport headers, checksums and tunnels. Malformed input becomes a Weird, never
 exception: every length is checked before it is trusted.
 
 Compiled (setup.py COMPILED): every packet the pipeline's fast path does not take comes
-through here. Header fields are read byte by byte (``_u16``/``_u32``, offsets as in the
+through here. Header fields are read byte by byte (``u16``/``u32``, offsets as in the
 RFC diagrams cited below) rather than with struct, which in compiled code would be a
 Python call and a tuple of boxed values per header.
 """
@@ -40,12 +40,12 @@ MAX_TUNNEL_DEPTH: Final = 2
 LinkDecoder = Callable[[bytes, int], tuple]
 
 
-def _u16(data: bytes, pos: int) -> int:
+def u16(data: bytes, pos: int) -> int:
     """The big-endian 16-bit field at ``pos`` (the caller has checked the length)."""
     return data[pos] << 8 | data[pos + 1]
 
 
-def _u32(data: bytes, pos: int) -> int:
+def u32(data: bytes, pos: int) -> int:
     return data[pos] << 24 | data[pos + 1] << 16 | data[pos + 2] << 8 | data[pos + 3]
 
 
@@ -93,9 +93,9 @@ class Decoder:
             weirds.append(Weird("truncated_IP"))
             return
         vhl = frame[pos]
-        total = _u16(frame, pos + 2)
-        ident = _u16(frame, pos + 4)
-        frag = _u16(frame, pos + 6)
+        total = u16(frame, pos + 2)
+        ident = u16(frame, pos + 4)
+        frag = u16(frame, pos + 6)
         proto = frame[pos + 9]
         src = frame[pos + 12:pos + 16]
         dst = frame[pos + 16:pos + 20]
@@ -135,7 +135,7 @@ class Decoder:
         if len(frame) < pos + 40:
             weirds.append(Weird("truncated_IPv6"))
             return
-        plen = _u16(frame, pos + 4)
+        plen = u16(frame, pos + 4)
         nxt = frame[pos + 6]
         src = frame[pos + 8:pos + 24]
         dst = frame[pos + 24:pos + 40]
@@ -184,7 +184,7 @@ class Decoder:
                     weirds.append(Weird("truncated_IPv6", src=src, dst=dst))
                     return
                 frag_next = data[off]
-                frag_off_m, ident = _u16(data, off + 2), _u32(data, off + 4)
+                frag_off_m, ident = u16(data, off + 2), u32(data, off + 4)
                 more, offset = bool(frag_off_m & 1), frag_off_m & 0xFFF8
                 body = data[off + 8:]
                 if not more and offset == 0:   # an atomic fragment: nothing to reassemble
@@ -234,12 +234,12 @@ class Decoder:
             if len(body) < 20:
                 weirds.append(Weird("truncated_header", "TCP", src, dst))
                 return
-            pkt.sport = _u16(body, 0)
-            pkt.dport = _u16(body, 2)
-            pkt.seq = _u32(body, 4)
-            pkt.ack = _u32(body, 8)
+            pkt.sport = u16(body, 0)
+            pkt.dport = u16(body, 2)
+            pkt.seq = u32(body, 4)
+            pkt.ack = u32(body, 8)
             pkt.flags = body[13]
-            pkt.win = _u16(body, 14)
+            pkt.win = u16(body, 14)
             hlen = (body[12] >> 4) * 4
             if hlen < 20:
                 weirds.append(Weird("bad_TCP_header_len", "", src, dst))
@@ -260,10 +260,10 @@ class Decoder:
             if len(body) < 8:
                 weirds.append(Weird("truncated_header", "UDP", src, dst))
                 return
-            pkt.sport = _u16(body, 0)
-            pkt.dport = _u16(body, 2)
-            ulen = _u16(body, 4)
-            usum = _u16(body, 6)
+            pkt.sport = u16(body, 0)
+            pkt.dport = u16(body, 2)
+            ulen = u16(body, 4)
+            usum = u16(body, 6)
             pkt.payload = body[8:]
             pkt.payload_len = body_len - 8
             if ulen != body_len and ulen > 8:
