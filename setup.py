@@ -8,7 +8,9 @@ ceiling holds for the compiled build only. The analyzers of the protocols that c
 traffic (DNS, TLS/DTLS, QUIC, HTTP with files, SSH, DHCP, ...), the log line formatter and
 uid generation are compiled the same way: native classes, so the calls between analyzer,
 parser and file hashing stay in C (all analyzers +16% packets/s, bench/RESULTS.md
-2026-11-28 08:42). Everything else stays interpreted; an interpreted analyzer subclasses
+2026-11-28 08:42); so is the packet decoder (decode/: Packet as a native class the
+connection table reads directly; conn-only -10% instructions, 2026-11-28 11:00).
+Everything else stays interpreted; an interpreted analyzer subclasses
 the native Analyzer as before (base.py allows it). Compiled code checks annotations at
 run time: a parameter typed ``bytes`` refuses a bytearray, so type what is really passed.
 

@@ -30,6 +30,9 @@ OUT = os.path.join(HERE, "out")
 RESULTS = os.path.join(HERE, "RESULTS.md")
 VENV_BIN = os.path.join(ROOT, ".venv", "bin")
 FLOOR_PPS, FLOOR_RATIO, CEILING_MB = 300_000, 1.8, 400  # issue 2, "Must show"
+# Issues 3 and 4: all analyzers on, at least this share of the conn-only rate, and (3) this
+# multiple of nfstream's rate with nDPI on.
+FLOOR_ALL_VS_CONN, FLOOR_ALL_VS_NDPI = 0.70, 1.3
 
 NFSTREAM_CODE = """
 import sys
@@ -203,6 +206,16 @@ def verdict(rows, packets: int, memory: bool) -> list[str]:
                    + ("" if memory else f": {judge(rw >= FLOOR_RATIO)}")
                    + f"; {rc:.2f}x by CPU" + ("" if memory else f": {judge(rc >= FLOOR_RATIO)}"))
         out.append(f"- shoestring conn / nfstream peak RSS: {conn['rss_mb'] / nf['rss_mb']:.2f}")
+    full, ndpi = by.get("shoestring read -C (all analyzers)"), by.get("nfstream n_dissections=20")
+    if full and conn:
+        rw, rc = conn["wall"] / full["wall"], conn["cpu"] / max(full["cpu"], 1e-9)
+        out.append(f"- all analyzers / conn-only speed (floor {FLOOR_ALL_VS_CONN}x): {rw:.2f}x by wall: "
+                   f"{judge(rw >= FLOOR_ALL_VS_CONN)}; {rc:.2f}x by CPU: {judge(rc >= FLOOR_ALL_VS_CONN)}")
+    if full and ndpi:
+        rw, rc = ndpi["wall"] / full["wall"], ndpi["cpu"] / max(full["cpu"], 1e-9)
+        out.append(f"- all analyzers / nfstream n_dissections=20 speed (floor {FLOOR_ALL_VS_NDPI}x): "
+                   f"{rw:.2f}x by wall: {judge(rw >= FLOOR_ALL_VS_NDPI)}; {rc:.2f}x by CPU: "
+                   f"{judge(rc >= FLOOR_ALL_VS_NDPI)}")
     for name in ("shoestring read -C (all analyzers)", "nfstream n_dissections=20", "tshark -T fields",
                  "python struct loop (reference)"):
         if conn and name in by:

@@ -42,6 +42,19 @@ def test_verdict_judges_the_floors_by_wall_and_by_cpu(run):
     assert "1.25x by wall: MISSES" in lines[1] and "2.50x by CPU: meets" in lines[1]
 
 
+def test_verdict_judges_the_all_analyzers_floors(run):
+    rows = [row("shoestring read -C --logs conn", wall=2.0, cpu=2.0),
+            row("shoestring read -C (all analyzers)", wall=4.0, cpu=2.5),
+            row("nfstream n_dissections=20", wall=6.0, cpu=3.0)]
+    lines = run.verdict(rows, 1_000_000, memory=False)
+    share = next(line for line in lines if line.startswith("- all analyzers / conn-only"))
+    # conn 2 s / all 4 s = 0.50x by wall (below 0.70x); 2 / 2.5 = 0.80x by CPU (above)
+    assert "0.50x by wall: MISSES" in share and "0.80x by CPU: meets" in share
+    ndpi = next(line for line in lines if line.startswith("- all analyzers / nfstream"))
+    # nDPI 6 s / 4 s = 1.50x by wall (above 1.3x); 3 / 2.5 = 1.20x by CPU (below)
+    assert "1.50x by wall: meets" in ndpi and "1.20x by CPU: MISSES" in ndpi
+
+
 def test_verdict_memory_ceiling_and_missing_peers(run):
     rows = [row("shoestring read -C --logs conn", 10, 9, rss=450.0), {"name": "nfstream n_dissections=0",
                                                                     "missing": "not installed"}]
