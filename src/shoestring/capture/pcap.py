@@ -26,7 +26,10 @@ BLOCK = 1 << 22                 # 4 MiB reads: few syscalls, bounded memory
 # every byte of the capture from the page cache into a new buffer (the kernel's copy was
 # ~7% of an all-analyzers run, more of a conn-only one; mapped, the pages are used where
 # they lie). The window bounds the resident mapping (the file's pages count in the RSS
-# while mapped) and is unmapped once walked.
+# while mapped) and is unmapped once walked. Only a file shrunk by another process while
+# it is being read would fault (SIGBUS) where read() would just end early; capture tools
+# rotate to new files rather than truncating the one being read, and a file that is
+# still being appended to is followed as read() would (each window re-checks the size).
 MAP_WINDOW = 1 << 23            # 8 MiB
 # A record claiming more than this is corrupt: no link type carries frames this large
 # (pcap's own MAXIMUM_SNAPLEN for D-Bus is 128 MiB; Ethernet with TSO tops out far below).
