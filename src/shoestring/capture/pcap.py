@@ -110,7 +110,7 @@ class CaptureReader:
         self.path = path
         self.stream, self.name = open_source(path)
         self.error: str | None = None
-        self.bytes_read = 0
+        self._buf_at = 0            # file offset of _buf's first byte (for error messages)
         self.size = _file_size(path)
         self._buf = b""
         self._pos = 0
@@ -155,6 +155,7 @@ class CaptureReader:
                 break
             chunks.append(chunk)
             have += len(chunk)
+        self._buf_at += self._pos               # what was walked leaves the buffer
         self._buf = b"".join(chunks)
         self._pos = 0
         return have >= need
@@ -178,12 +179,18 @@ class CaptureReader:
             raise NotACapture(f"{self.name}: pcap version {major} is not supported")
         self._pos = 24
 
-    def _pcap_records(self) -> Iterator[tuple[float, int, bytes, int]]:
-        record = PCAP_RECORD[self._endian].unpack_from
-        divisor = 1e9 if self._nano else 1e6
-        linktype = self.linktype
+    def _record_layout(self) -> None:
+        """How to read this file's records: ``record`` unpacks a record header,
+        ``divisor`` turns its fraction into seconds, ``limit`` bounds its length."""
+        self.record = PCAP_RECORD[self._endian].unpack_from
+        self.divisor = 1e9 if self._nano else 1e6
         # Zero or absurd snaplen in the header: trust each record's own length, bounded.
-        limit = MAX_RECORD if not (0 < self.snaplen <= MAX_RECORD) else max(self.snaplen, 65535)
+        self.limit = MAX_RECORD if not (0 < self.snaplen <= MAX_RECORD) \
+            else max(self.snaplen, 65535)
+
+    def _pcap_records(self) -> Iterator[tuple[float, int, bytes, int]]:
+        self._record_layout()
+        record, divisor, limit, linktype = self.record, self.divisor, self.limit, self.linktype
         while True:
             buf, pos = self._buf, self._pos
             end = len(buf)
@@ -192,15 +199,13 @@ class CaptureReader:
                 sec, frac, caplen, wirelen = record(buf, pos)
                 if caplen > limit:
                     self._pos = pos
-                    self.error = (f"{self.name}: corrupt record at byte {self.bytes_read + pos}"
-                                  f" (length {caplen} > {limit}); stopped there")
+                    self.corrupt(pos, caplen)
                     return
                 stop = pos + 16 + caplen
                 if stop > end:
                     break
                 yield sec + frac / divisor, linktype, buf[pos + 16:stop], wirelen
                 pos = stop
-            self.bytes_read += pos
             self._pos = pos
             if not self._fill(16):
                 if len(self._buf) - self._pos:
@@ -227,22 +232,15 @@ class CaptureReader:
         if self.format != "pcap":
             yield from record_chunks(self, self)
             return
-        self.record = PCAP_RECORD[self._endian].unpack_from
-        self.divisor = 1e9 if self._nano else 1e6
-        self.limit = MAX_RECORD if not (0 < self.snaplen <= MAX_RECORD) \
-            else max(self.snaplen, 65535)
+        self._record_layout()
         fd = self._mappable_fd()
         if fd is not None:
-            # The file offset of _pos: what the stream has handed out, less what of it
-            # is still buffered here.
-            yield from self._mapped_chunks(fd, self.stream.tell() - (len(self._buf) - self._pos))
+            yield from self._mapped_chunks(fd, self._buf_at + self._pos)
             return
         while True:
             # Invariant: at least one complete record is buffered at _pos (or none at
             # all on the first round, which the consumer handles by sending _pos back).
-            pos = yield self._buf, self._pos, self.linktype
-            self.bytes_read += pos - self._pos
-            self._pos = pos
+            self._pos = yield self._buf, self._pos, self.linktype
             if self.error:
                 return
             if not self._fill(16):
@@ -286,7 +284,7 @@ class CaptureReader:
                 return
             if hasattr(view, "madvise"):
                 view.madvise(mmap.MADV_SEQUENTIAL)       # read-ahead, early reclaim
-            self.bytes_read = start                      # corrupt() names file offsets
+            self._buf_at = start                         # corrupt() names file offsets
             self._mapped_at = offset
             try:
                 pos = yield view, offset - start, self.linktype
@@ -309,7 +307,7 @@ class CaptureReader:
             offset = walked
 
     def corrupt(self, pos: int, caplen: int) -> None:
-        self.error = (f"{self.name}: corrupt record at byte {self.bytes_read + pos}"
+        self.error = (f"{self.name}: corrupt record at byte {self._buf_at + pos}"
                       f" (length {caplen} > {self.limit}); stopped there")
 
     # -- pcapng -----------------------------------------------------------------------
@@ -334,7 +332,7 @@ class CaptureReader:
             blen = struct.unpack_from(endian + "I", buf, pos + 4)[0]
             if blen < 12 or blen % 4 or blen > MAX_RECORD + 4096:
                 self.error = (f"{self.name}: corrupt pcapng block at byte "
-                              f"{self.bytes_read + pos} (length {blen}); stopped there")
+                              f"{self._buf_at + pos} (length {blen}); stopped there")
                 return
             if not self._fill(blen):
                 self.error = f"{self.name}: capture cut short mid-block; read up to there"
@@ -342,7 +340,6 @@ class CaptureReader:
             buf, pos = self._buf, self._pos
             body = buf[pos + 8:pos + blen - 4]
             self._pos = pos + blen
-            self.bytes_read += blen
             if btype == 1:                                   # Interface Description
                 linktype, _res, _snap = struct.unpack_from(endian + "HHI", body, 0)
                 interfaces.append((linktype, _tsresol(body[8:], endian)))
