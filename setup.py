@@ -41,6 +41,7 @@ COMPILED = [
     "src/shoestring/decode/link.py",
     "src/shoestring/decode/tunnels.py",
     "src/shoestring/decode/fragments.py",
+    "src/shoestring/decode/fields.py",
     "src/shoestring/decode/decoder.py",
     "src/shoestring/logs/zeek_tsv.py",
     "src/shoestring/logs/output.py",

@@ -17,7 +17,8 @@ from mypy_extensions import mypyc_attr
 
 from .analyzers.base import Analyzer, AnalyzerSpec, ConnContext
 from .analyzers.detect import Detector
-from .decode.decoder import Decoder, u16, u32
+from .decode.decoder import Decoder
+from .decode.fields import u16, u32
 from .decode.packet import FIN, TCP, UDP, Packet, Tunnel, Weird
 from .flows.conn import Conn, addr_text
 from .flows.ids import IdGenerator, community_id
@@ -49,9 +50,9 @@ MAX_FAILURE_REASON = 512            # analyzer.log's reason: an analyzer's text,
 # dicts and slices by the million and keeps long-lived connection state: at 700 it
 # collects every few hundred packets, walking and promoting the live connections'
 # objects again and again: ~2.5% of an all-analyzers run (gc.callbacks timing on the
-# bench slice: 161 young, 14 middle and 1 full collection, 40 ms; with these
-# thresholds 5 young ones, 18 ms). Cycles (a connection and its analyzers' contexts)
-# are still freed, in larger batches.
+# first 300k packets of the bench file: 168 young, 15 middle and 1 full collection,
+# 42 ms; with these thresholds 34 young and 3 middle ones, 21 ms). Cycles (a connection
+# and its analyzers' contexts) are still freed, in larger batches.
 GC_YOUNG_THRESHOLD = 20_000
 GC_OLDER_THRESHOLDS = (20, 10)
 

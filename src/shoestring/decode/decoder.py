@@ -3,9 +3,8 @@ transport headers, checksums and tunnels. Malformed input becomes a Weird, never
 exception: every length is checked before it is trusted.
 
 Compiled (setup.py COMPILED): every packet the pipeline's fast path does not take comes
-through here. Header fields are read byte by byte (``u16``/``u32``, offsets as in the
-RFC diagrams cited below) rather than with struct, which in compiled code would be a
-Python call and a tuple of boxed values per header.
+through here. Header fields are read byte by byte (fields.u16/u32, offsets as in the
+RFC diagrams cited below).
 """
 
 from __future__ import annotations
@@ -14,6 +13,7 @@ import struct
 from typing import Callable, Final
 
 from . import checksum, link, tunnels
+from .fields import u16, u32
 from .fragments import FragmentReassembler
 from .packet import GRE, ICMP, ICMP6, IGMP, IPIP, IPV6, TCP, UDP, Packet, Tunnel, Weird
 
@@ -38,15 +38,6 @@ MAX_TUNNEL_DEPTH: Final = 2
 
 # A link-layer decoder (link.LINK_DECODERS): (frame, offset) -> its result tuple.
 LinkDecoder = Callable[[bytes, int], tuple]
-
-
-def u16(data: bytes, pos: int) -> int:
-    """The big-endian 16-bit field at ``pos`` (the caller has checked the length)."""
-    return data[pos] << 8 | data[pos + 1]
-
-
-def u32(data: bytes, pos: int) -> int:
-    return data[pos] << 24 | data[pos + 1] << 16 | data[pos + 2] << 8 | data[pos + 3]
 
 
 class Decoder:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import struct
 from typing import Final
 
+from .fields import u16
+
 # DLT_* link types (tcpdump.org/linktypes.html) that we read.
 DLT_NULL, DLT_EN10MB, DLT_PPP, DLT_RAW_OLD, DLT_RAW_BSD, DLT_PPP_SERIAL = 0, 1, 9, 12, 14, 50
 DLT_RAW, DLT_IEEE802_11, DLT_LOOP, DLT_LINUX_SLL, DLT_IEEE802_11_RADIO = 101, 105, 108, 113, 127
@@ -46,18 +48,18 @@ def ethernet(frame: bytes, pos: int) -> tuple:
     for _ in range(MAX_LINK_LAYERS):
         if len(frame) < pos + 14:
             return None, "truncated_link_header"
-        etype = frame[pos + 12] << 8 | frame[pos + 13]
+        etype = u16(frame, pos + 12)
         pos += 14
         for _ in range(MAX_LINK_LAYERS):
             if etype in (ETH_VLAN, ETH_QINQ, ETH_QINQ_OLD):
                 if len(frame) < pos + 4:
                     return None, "truncated_link_header"
-                etype = frame[pos + 2] << 8 | frame[pos + 3]
+                etype = u16(frame, pos + 2)
                 pos += 4
             elif etype == ETH_VNTAG:
                 if len(frame) < pos + 6:
                     return None, "truncated_link_header"
-                etype = frame[pos + 4] << 8 | frame[pos + 5]
+                etype = u16(frame, pos + 4)
                 pos += 6
             else:
                 break

@@ -8,7 +8,7 @@ It never imports analyzers: payload leaves through the FlowEvents interface.
 from __future__ import annotations
 
 import heapq
-from typing import Any, Protocol
+from typing import Protocol
 
 from mypy_extensions import mypyc_attr, trait
 
@@ -325,10 +325,9 @@ class FastPath:
         self.sink = sink
 
     def tcp(self, key: int, first: bool, ts: float, ip_len: int, seq: int, ack: int,
-            flags: int, win: int, length: int, buf: Any, start: int) -> bool:
+            flags: int, win: int, length: int, buf: bytes, start: int) -> bool:
         """``key``/``first`` as conn.conn_key gives them; ``buf[start:start + length]`` is
-        the payload, cut only if someone wants it (``buf`` is the capture's bytes or a
-        mapped window of the file: anything whose slices are bytes)."""
+        the payload, cut only if someone wants it."""
         if flags & 0x17 != 0x10:
             return False
         conn = self.conns.get(key)
@@ -392,7 +391,7 @@ class FastPath:
                 self.sink.stream_segment(conn, is_orig, rel, buf[start:start + length])
         return True
 
-    def udp(self, key: int, first: bool, ts: float, ip_len: int, length: int, buf: Any,
+    def udp(self, key: int, first: bool, ts: float, ip_len: int, length: int, buf: bytes,
             start: int) -> bool:
         conn = self.conns.get(key)
         if conn is None or not conn.fast:
